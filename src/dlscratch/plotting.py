@@ -1,0 +1,353 @@
+"""The chapter's figures, drawn only from the tables.
+
+Every function here takes tidy (long-format) pandas DataFrames, as written by the
+experiments, and returns a ``matplotlib.figure.Figure``; nothing is trained or
+recomputed while drawing, so a figure can always be traced back to its table.
+Figures are built with the object-oriented API (``Figure``, no ``pyplot``), so no
+GUI backend is needed.
+
+Diverged runs are kept in the tables as NaN values. NaN points are simply not
+drawn, and a diverged run is marked "(diverged)" in its legend label or panel
+("diverged in k/N seeds" on the several-seed band figures).
+"""
+
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from dlscratch.smoothing import smooth_curve
+
+MARKERS = ("o", "x", "s", "D", "^", "v")
+DIVERGED = " (diverged)"
+BN_MODELS = {  # model -> (short name for annotations, line style)
+    "batchnorm": ("BN", {"label": "Batch Normalization", "linestyle": "-", "color": "C0"}),
+    "plain": ("plain", {"label": "Normal(without BatchNorm)", "linestyle": "--", "color": "C1"}),
+}
+SAVE_OPTIONS = {
+    ".png": {"dpi": 120, "metadata": {"Software": None}},
+    ".pdf": {"metadata": {"CreationDate": None, "Producer": None, "Creator": None}},
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _grid(n, ncols, panel_size=(3.0, 2.5)):
+    """A figure with ``n`` panels on a grid ``ncols`` wide, and the list of its axes."""
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows), layout="constrained")
+    return fig, [fig.add_subplot(nrows, ncols, i + 1) for i in range(n)]
+
+
+def _label_outer(ax, i, n, ncols, xlabel, ylabel):
+    """Axis labels on the first column and bottom row only; tick labels hidden elsewhere."""
+    if i % ncols == 0:
+        ax.set_ylabel(ylabel)
+    else:
+        ax.tick_params(labelleft=False)
+    if i + ncols >= n:
+        ax.set_xlabel(xlabel)
+    else:
+        ax.tick_params(labelbottom=False)
+
+
+def _rows(df, column, value):
+    """The rows of ``df`` where ``column`` equals ``value`` (floats compared with isclose)."""
+    if pd.api.types.is_float_dtype(df[column]):
+        rows = df[np.isclose(df[column], value)]
+    else:
+        rows = df[df[column] == value]
+    if rows.empty:
+        raise ValueError(f"no rows with {column} == {value!r}")
+    return rows
+
+
+def _smoothed(values):
+    """smooth_curve of the finite prefix, NaN-padded to the full length; and whether it diverged.
+
+    A prefix too short to smooth (fewer than 11 values) is returned unsmoothed.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    bad = ~np.isfinite(values)
+    n_ok = int(np.argmax(bad)) if bad.any() else len(values)
+    out = np.full(len(values), np.nan)
+    out[:n_ok] = smooth_curve(values[:n_ok]) if n_ok >= 11 else values[:n_ok]
+    return out, n_ok < len(values)
+
+
+def _seed_matrix(rows, x, y):
+    """x values and an (len(x), n_seeds) matrix of ``y``, one column per seed."""
+    table = rows.pivot(index=x, columns="seed", values=y).sort_index()
+    return table.index.to_numpy(), table.to_numpy(dtype=np.float64)
+
+
+def _draw_band(ax, x, matrix, **style):
+    """Mean line and a min-max band over the columns (seeds), ignoring NaN; NaN where all are NaN."""
+    finite = np.isfinite(matrix)
+    count = finite.sum(axis=1)
+    mean = np.where(count > 0, np.where(finite, matrix, 0.0).sum(axis=1) / np.maximum(count, 1), np.nan)
+    low = np.where(count > 0, np.where(finite, matrix, np.inf).min(axis=1), np.nan)
+    high = np.where(count > 0, np.where(finite, matrix, -np.inf).max(axis=1), np.nan)
+    (line,) = ax.plot(x, mean, **style)
+    ax.fill_between(x, low, high, color=line.get_color(), alpha=0.25, linewidth=0)
+    return line
+
+
+def _diverged_seeds(matrix):
+    """Suffix for a band label: how many seeds (columns) contain NaN, or '' if none."""
+    n_bad = int((~np.isfinite(matrix)).any(axis=0).sum())
+    return f" (diverged in {n_bad}/{matrix.shape[1]} seeds)" if n_bad else ""
+
+
+def _note(ax, text):
+    """Small text at the left middle of a panel (used to flag diverged runs)."""
+    if text:
+        ax.text(0.04, 0.5, text, transform=ax.transAxes, fontsize=7, va="center")
+
+
+def save_figure(fig, path):
+    """Save ``fig`` to ``path`` (PNG or PDF by suffix), reproducibly and atomically.
+
+    The figure is written to a hidden temporary file next to ``path`` (keeping the
+    suffix) and then moved into place, so a reader never sees a half-written file.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SAVE_OPTIONS:
+        raise ValueError(f"can only save {sorted(SAVE_OPTIONS)}, got {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}{suffix}")
+    try:
+        with open(tmp, "xb") as f:
+            fig.savefig(f, format=suffix[1:], **SAVE_OPTIONS[suffix])
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- optimizer paths
+
+
+def _book_function_grid():
+    """f(x, y) = x**2/20 + y**2 on the book's grid, masked as the book does (Z > 7 set to 0)."""
+    X, Y = np.meshgrid(np.arange(-10, 10, 0.01), np.arange(-5, 5, 0.01))
+    Z = X**2 / 20.0 + Y**2
+    Z[Z > 7] = 0
+    return X, Y, Z
+
+
+def plot_paths(paths, optimizers, ncols):
+    """Figs 6-3, 6-5 to 6-8: each optimizer's path on the contours of f(x, y) = x**2/20 + y**2."""
+    X, Y, Z = _book_function_grid()
+    fig, axes = _grid(len(optimizers), ncols, panel_size=(4.5, 4.0))
+    for ax, name in zip(axes, optimizers):
+        rows = _rows(paths, "optimizer", name).sort_values("step")
+        lrs = rows["lr"].unique()
+        if len(lrs) != 1:
+            raise ValueError(f"{name}: expected one learning rate, got {lrs}")
+        diverged = not np.isfinite(rows[["x", "y"]].to_numpy(dtype=np.float64)).all()
+        ax.contour(X, Y, Z)
+        ax.plot(rows["x"], rows["y"], color="red", marker="o", markersize=3)
+        ax.plot(0, 0, "+")
+        ax.set(xlim=(-10, 10), ylim=(-10, 10), xlabel="x", ylabel="y")
+        ax.set_title(f"{name} (lr={lrs[0]:g})" + (DIVERGED if diverged else ""))
+    return fig
+
+
+# --------------------------------------------------------------------------- loss curves
+
+
+def _loss_axes(ax, ylim):
+    ax.set(xlabel="iterations", ylabel="loss", ylim=ylim)
+    ax.legend()
+
+
+def plot_loss_curves(loss, group, order, ylim, markers_every=100):
+    """Figs 6-9, 6-15: smoothed training loss, one line per value of ``group`` (in ``order``)."""
+    fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    for i, name in enumerate(order):
+        rows = _rows(loss, group, name).sort_values("iteration")
+        y, diverged = _smoothed(rows["loss"])
+        label = name + (DIVERGED if diverged else "")
+        ax.plot(rows["iteration"], y, marker=MARKERS[i % len(MARKERS)], markevery=markers_every, label=label)
+    _loss_axes(ax, ylim)
+    return fig
+
+
+def plot_loss_band(loss, group, order, ylim):
+    """Several-seed companion of ``plot_loss_curves``: mean of the smoothed curves and their min-max band."""
+    fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    for name in order:
+        x, raw = _seed_matrix(_rows(loss, group, name), "iteration", "loss")
+        smoothed = np.column_stack([_smoothed(column)[0] for column in raw.T])
+        _draw_band(ax, x, smoothed, label=name + _diverged_seeds(raw))
+    ax.set_title(f"mean and min–max over {loss['seed'].nunique()} seeds")
+    _loss_axes(ax, ylim)
+    return fig
+
+
+# --------------------------------------------------------------------------- activation histograms
+
+
+def plot_activation_histograms(hist, cases, row_labels=None):
+    """Figs 6-10, 6-11, 6-13, 6-14: activation histograms, a row of one panel per layer for each case.
+
+    The panels of a row share their y axis, so hiding all but the first column's tick
+    labels (the book's style) hides nothing.
+    """
+    layers = sorted(hist["layer"].unique())
+    fig, axes = _grid(len(cases) * len(layers), len(layers), panel_size=(2.4, 2.2))
+    for row, case in enumerate(cases):
+        rows = _rows(hist, "case", case)
+        first = axes[row * len(layers)]
+        for col, layer in enumerate(layers):
+            ax = axes[row * len(layers) + col]
+            if col:
+                ax.sharey(first)  # before drawing, so the row's scale covers every layer
+                ax.tick_params(labelleft=False)
+            bins = _rows(rows, "layer", layer)
+            bins = bins[np.isfinite(bins["count"])]
+            ax.bar(bins["bin_left"], bins["count"], width=bins["bin_right"] - bins["bin_left"], align="edge")
+            ax.set(title=f"{layer}-layer", xlim=(0, 1))
+        first.set_ylabel((row_labels or {}).get(case, case))
+    return fig
+
+
+# --------------------------------------------------------------------------- batch normalization
+
+
+def _bn_panel(ax, rows):
+    """BN (solid) and plain (dashed) training accuracy of one weight std; notes diverged models."""
+    notes = []
+    for model, (short, style) in BN_MODELS.items():
+        runs = rows[rows["model"] == model].sort_values("epoch")
+        ax.plot(runs["epoch"], runs["train_acc"], **style)
+        if np.isfinite(runs["diverged_at"]).any():
+            notes.append(f"{short} diverged")
+    _note(ax, "\n".join(notes))
+
+
+def _bn_band_panel(ax, rows):
+    """Mean and min-max band over seeds for BN and plain; notes how many seeds diverged."""
+    notes = []
+    for model, (short, style) in BN_MODELS.items():
+        runs = rows[rows["model"] == model]
+        x, acc = _seed_matrix(runs, "epoch", "train_acc")
+        _draw_band(ax, x, acc, **style)
+        n_bad = runs.loc[np.isfinite(runs["diverged_at"]), "seed"].nunique()
+        if n_bad:
+            notes.append(f"{short} diverged in {n_bad}/{acc.shape[1]} seeds")
+    _note(ax, "\n".join(notes))
+
+
+def _bn_grid(acc, stds, ncols, draw_panel):
+    fig, axes = _grid(len(stds), ncols)
+    for i, (ax, std) in enumerate(zip(axes, stds)):
+        draw_panel(ax, _rows(acc, "weight_std", std))
+        ax.set(title=f"W:{std:.4g}", ylim=(0, 1))
+        _label_outer(ax, i, len(stds), min(ncols, len(stds)), "epochs", "accuracy")
+    axes[-1].legend(loc="lower right", fontsize=7)
+    return fig
+
+
+def plot_batchnorm_grid(acc, stds, ncols=4):
+    """Fig 6-19: training accuracy with and without Batch Normalization, one panel per weight std."""
+    return _bn_grid(acc, stds, ncols, _bn_panel)
+
+
+def plot_batchnorm_grid_band(acc, stds, ncols=4):
+    """Several-seed companion of ``plot_batchnorm_grid`` (``acc`` has a ``seed`` column)."""
+    return _bn_grid(acc, stds, ncols, _bn_band_panel)
+
+
+def plot_batchnorm_single(acc, std):
+    """Fig 6-18: the same comparison for one weight std, as a single larger panel."""
+    fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    _bn_panel(ax, _rows(acc, "weight_std", std))
+    ax.set(title=f"W:{std:.4g}", ylim=(0, 1), xlabel="epochs", ylabel="accuracy")
+    ax.legend(loc="lower right")
+    return fig
+
+
+# --------------------------------------------------------------------------- train / test accuracy
+
+
+def _train_test_grid(acc, panels, draw_panel):
+    fig, axes = _grid(len(panels), len(panels), panel_size=(5.0, 4.0))
+    for ax, (variant, _, title) in zip(axes, panels):
+        draw_panel(ax, _rows(acc, "variant", variant))
+        ax.set(title=title, xlabel="epochs", ylabel="accuracy", ylim=(0, 1))
+        ax.legend(loc="lower right")
+    return fig
+
+
+def plot_train_test(acc, panels, markevery=10):
+    """Figs 6-20, 6-21, 6-23: train and test accuracy per epoch, one panel per (variant, _, title)."""
+
+    def draw(ax, rows):
+        rows = rows.sort_values("epoch")
+        for column, label, marker in (("train_acc", "train", "o"), ("test_acc", "test", "s")):
+            diverged = not np.isfinite(rows[column]).all()
+            label += DIVERGED if diverged else ""
+            ax.plot(rows["epoch"], rows[column], marker=marker, markevery=markevery, label=label)
+
+    return _train_test_grid(acc, panels, draw)
+
+
+def plot_train_test_band(acc, panels):
+    """Several-seed companion of ``plot_train_test`` (``acc`` has a ``seed`` column)."""
+
+    def draw(ax, rows):
+        for column, label in (("train_acc", "train"), ("test_acc", "test")):
+            x, matrix = _seed_matrix(rows, "epoch", column)
+            _draw_band(ax, x, matrix, label=label + _diverged_seeds(matrix))
+
+    return _train_test_grid(acc, panels, draw)
+
+
+# --------------------------------------------------------------------------- random search
+
+
+def plot_random_search_grid(curves, summary, top=20, ncols=5):
+    """Fig 6-24: validation (solid) and training (dashed) accuracy of the ``top`` best trials."""
+    best = summary.sort_values("rank").head(top)
+    fig, axes = _grid(len(best), ncols, panel_size=(2.4, 2.0))
+    for i, (ax, trial) in enumerate(zip(axes, best.itertuples())):
+        rows = _rows(curves, "trial", trial.trial).sort_values("epoch")
+        ax.plot(rows["epoch"], rows["val_acc"], color="C0", label="val")
+        ax.plot(rows["epoch"], rows["train_acc"], "--", color="C1", label="train")
+        note = f"lr={trial.lr:.2e}\nwd={trial.weight_decay:.2e}"
+        note += DIVERGED if not np.isfinite(trial.val_acc) else ""
+        ax.text(0.04, 0.04, note, transform=ax.transAxes, fontsize=6)
+        ax.set(title=f"Best-{trial.rank:g}", ylim=(0, 1))
+        _label_outer(ax, i, len(best), min(ncols, len(best)), "epochs", "accuracy")
+    axes[-1].legend(loc="lower right", fontsize=6)
+    return fig
+
+
+def plot_random_search_scatter(summary):
+    """Where the good hyperparameters are: lr vs weight decay, coloured by validation accuracy."""
+    fig, (ax,) = _grid(1, 1, panel_size=(6.5, 4.5))
+    ok = np.isfinite(summary["val_acc"])
+    good, bad = summary[ok], summary[~ok]
+    dots = ax.scatter(good["lr"], good["weight_decay"], c=good["val_acc"], vmin=0, vmax=1, s=20)
+    fig.colorbar(dots, ax=ax, label="validation accuracy")
+    if not bad.empty:
+        ax.scatter(bad["lr"], bad["weight_decay"], marker="x", color="grey", label="diverged")
+    best = summary.sort_values("rank").head(5)
+    ax.scatter(best["lr"], best["weight_decay"], s=150, facecolors="none", edgecolors="red", label="top 5")
+    for trial in best.itertuples():
+        xy = (trial.lr, trial.weight_decay)
+        ax.annotate(f"{trial.rank:g}", xy, xytext=(6, 6), textcoords="offset points", color="red")
+    box = Rectangle((1e-3, 1e-8), 1e-2 - 1e-3, 1e-6 - 1e-8, fill=False, linestyle="--", label="book's suggested region")
+    ax.add_patch(box)
+    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="weight decay")
+    ax.legend(loc="best", fontsize=8)
+    return fig
