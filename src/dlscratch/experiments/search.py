@@ -1,0 +1,60 @@
+"""Section 6.5: random search of learning rate and weight decay on a validation split."""
+
+import numpy as np
+import pandas as pd
+
+from ..optimizers import make_optimizer
+from ..seeding import generator
+from .common import build_network, diverged_value, epoch_schedule, train_epochs
+
+
+def sample_trials(seed, n_trials, lr_exponents=(-6.0, -2.0), weight_decay_exponents=(-8.0, -4.0)):
+    """Trials with weight decay 10^U(wd range) and lr 10^U(lr range), as the book draws them.
+    Columns: trial (0-based), lr, weight_decay."""
+    rng = generator(seed, "random_search", "trials")
+    wd = 10 ** rng.uniform(*weight_decay_exponents, size=n_trials)
+    lr = 10 ** rng.uniform(*lr_exponents, size=n_trials)
+    return pd.DataFrame({"trial": np.arange(n_trials), "lr": lr, "weight_decay": wd})
+
+
+def validation_split(x, t, n_subset, validation_rate, seed):
+    """Shuffle the first ``n_subset`` images; the first ``validation_rate`` of them validate.
+    Returns ((x_train, t_train), (x_val, t_val))."""
+    if n_subset > len(x):
+        raise ValueError(f"n_subset {n_subset} exceeds the {len(x)} training images")
+    order = generator(seed, "random_search", "split").permutation(n_subset)
+    x, t = x[:n_subset][order], t[:n_subset][order]
+    n_val = int(n_subset * validation_rate)
+    if not 0 < n_val < n_subset:
+        raise ValueError(f"validation_rate {validation_rate} leaves no training or no validation data")
+    return (x[n_val:], t[n_val:]), (x[:n_val], t[:n_val])
+
+
+def run_trials(split, trials, hidden_sizes, batch_size, epochs, seed):
+    """Train one network per trial row; all trials share initial weights and batches.
+    Columns: trial, lr, weight_decay, epoch, train_acc, val_acc, diverged_at."""
+    (x_train, t_train), (x_val, t_val) = split
+    schedule = epoch_schedule(seed, "random_search", len(x_train), batch_size, epochs)
+    tables = []
+    for trial in trials.itertuples(index=False):
+        net = build_network(seed, "random_search", x_train.shape[1], hidden_sizes,
+                            weight_decay_lambda=float(trial.weight_decay))
+        table, diverged_at = train_epochs(net, make_optimizer("sgd", lr=float(trial.lr)),
+                                          x_train, t_train, x_val, t_val, schedule, epochs)
+        table = table.rename(columns={"test_acc": "val_acc"})
+        table.insert(0, "weight_decay", trial.weight_decay)
+        table.insert(0, "lr", trial.lr)
+        table.insert(0, "trial", trial.trial)
+        table["diverged_at"] = diverged_value(diverged_at)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def summarize_trials(curves):
+    """Final train/validation accuracy per trial, ranked by final validation accuracy
+    (1 = best; ties broken by trial number; diverged trials last).
+    Columns: rank, trial, lr, weight_decay, val_acc, train_acc, diverged_at."""
+    last = curves.sort_values(["trial", "epoch"]).groupby("trial").tail(1)  # NaN stays NaN
+    last = last.sort_values(["val_acc", "trial"], ascending=[False, True], na_position="last")
+    last.insert(0, "rank", np.arange(1, len(last) + 1))
+    return last[["rank", "trial", "lr", "weight_decay", "val_acc", "train_acc", "diverged_at"]].reset_index(drop=True)

@@ -1,0 +1,41 @@
+"""What every workflow script does around its library call: log, limit threads, time."""
+
+import contextlib
+import platform
+import sys
+import time
+import traceback
+
+from threadpoolctl import threadpool_info, threadpool_limits
+
+
+@contextlib.contextmanager
+def job(snakemake):
+    """Send output to the rule's log, keep BLAS to the rule's threads, log timing.
+
+    Exceptions are written to the log with their traceback, then re-raised so the job
+    fails (and Snakemake removes its outputs).
+    """
+    log_path = snakemake.log[0]
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        start = time.perf_counter()
+        with threadpool_limits(limits=snakemake.threads):
+            blas = ", ".join(f"{i['internal_api']} {i['num_threads']} thread(s)" for i in threadpool_info())
+            print(f"rule {snakemake.rule} {dict(snakemake.wildcards)}; python {platform.python_version()}; {blas}")
+            try:
+                yield
+            except BaseException:
+                traceback.print_exc()
+                raise
+            finally:
+                print(f"elapsed {time.perf_counter() - start:.2f} s")
+                sys.stdout.flush()
+
+
+def load_mnist_input(snakemake):
+    """MNIST from the directory of the rule's ``mnist`` input files (verified on load)."""
+    from pathlib import Path
+
+    from .datasets import load_mnist
+
+    return load_mnist(data_dir=Path(snakemake.input.mnist[0]).parent)

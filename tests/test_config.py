@@ -1,0 +1,115 @@
+"""Config validation: the schema (types, ranges, names) plus check_config (relations).
+Each bad value must fail before any job runs, with a message that names its key."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from dlscratch.config import batchnorm_stds, check_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def book_config():
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def validated(cfg):
+    validate(cfg, SCHEMA)
+    return check_config(cfg)
+
+
+def test_book_config_is_valid_and_has_the_books_values():
+    cfg = validated(book_config())
+    assert cfg["optimizer_mnist"]["batch_size"] == 128 and cfg["optimizer_mnist"]["iterations"] == 2000
+    assert cfg["weight_decay"]["epochs"] == 201 and cfg["dropout"]["epochs"] == 301
+    assert cfg["random_search"]["trials"] == 100
+    assert len(batchnorm_stds(cfg)) == 16 and batchnorm_stds(cfg)[0] == 1.0
+
+
+def test_schema_fills_defaults():
+    cfg = {"seeds": [3]}
+    validated(cfg)
+    assert cfg["batchnorm"]["epochs"] == 20 and cfg["dropout"]["dropout_ratio"] == 0.15
+    assert cfg["optimizer_paths"]["optimizers"]["SGD"] == {"name": "sgd", "lr": 0.95}
+
+
+def test_small_test_config_is_valid():
+    cfg = book_config()
+    small = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
+    for key, value in small.items():
+        cfg[key] = {**cfg[key], **value} if isinstance(value, dict) else value
+    validated(cfg)
+
+
+def setter(path, value):
+    def apply(cfg):
+        *parents, last = path.split(".")
+        node = cfg
+        for key in parents:
+            node = node[key]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
+    return apply
+
+
+DELETE = object()
+
+BAD = [
+    ("unknown experiment key", setter("batchnrom", {"lr": 0.1}), "batchnrom"),
+    ("unknown key inside a block", setter("dropout.ratio", 0.2), "ratio"),
+    ("unknown optimizer name", setter("optimizer_mnist.optimizers.SGD", {"name": "adadelta"}), "adadelta"),
+    ("unknown optimizer hyperparameter", setter("optimizer_paths.optimizers.SGD", {"name": "sgd", "mu": 1}), "mu"),
+    ("unknown activation", setter("activations.cases.relu_he", {"activation": "gelu", "weight_std": "he"}), "gelu"),
+    ("zero learning rate", setter("batchnorm.lr", 0), "['batchnorm']['lr']"),
+    ("negative learning rate", setter("optimizer_paths.optimizers.Adam", {"name": "adam", "lr": -0.3}), "['lr']"),
+    ("momentum of 1", setter("optimizer_mnist.optimizers.Momentum", {"name": "momentum", "momentum": 1.0}), "momentum"),
+    ("batch larger than subset", setter("weight_decay.batch_size", 500), "weight_decay.batch_size"),
+    ("batch larger than the search split", setter("random_search.batch_size", 450), "random_search.batch_size"),
+    ("empty seed list", setter("seeds", []), "seeds"),
+    ("duplicated seeds", setter("seeds", [1, 2, 1]), "seeds"),
+    ("negative seed", setter("seeds", [-1]), "seeds"),
+    ("weight std zero", setter("init_mnist.inits.He", 0), "['init_mnist']['inits']['He']"),
+    ("weight std negative", setter("activations.cases.sigmoid_std1", {"activation": "sigmoid", "weight_std": -1}),
+     "sigmoid_std1"),
+    ("dropout ratio of 1", setter("dropout.dropout_ratio", 1.0), "dropout_ratio"),
+    ("dropout ratio negative", setter("dropout.dropout_ratio", -0.1), "dropout_ratio"),
+    ("subset larger than MNIST", setter("batchnorm.train_size", 70000), "['batchnorm']['train_size']"),
+    ("search subset larger than MNIST", setter("random_search.subset_size", 60001), "subset_size"),
+    ("validation fraction 0", setter("random_search.validation_rate", 0), "validation_rate"),
+    ("validation fraction 1", setter("random_search.validation_rate", 1.0), "validation_rate"),
+    ("string where a number goes", setter("batchnorm.epochs", "twenty"), "['batchnorm']['epochs']"),
+    ("float where an integer goes", setter("optimizer_mnist.iterations", 2000.5), "iterations"),
+    ("hidden sizes not a list", setter("dropout.hidden_sizes", 100), "hidden_sizes"),
+    ("reversed exponent range", setter("random_search.lr_exponents", [-2, -6]), "random_search.lr_exponents"),
+    ("single panel index out of range", setter("batchnorm.single_panel_std_index", 16), "single_panel_std_index"),
+    ("more shards than trials", setter("random_search.shards", 200), "random_search.shards"),
+    ("negative weight decay", setter("weight_decay.lambdas", [0.0, -0.1]), "lambdas"),
+    ("bad weight_std name", setter("init_mnist.inits.He", "kaiming"), "kaiming"),
+]
+
+
+@pytest.mark.parametrize("change, key", [(c, k) for _, c, k in BAD], ids=[d for d, _, _ in BAD])
+def test_bad_config_names_the_key(change, key):
+    cfg = book_config()
+    change(cfg)
+    with pytest.raises(Exception) as info:
+        validated(cfg)
+    assert key in str(info.value), str(info.value)
+
+
+def test_at_least_fifteen_bad_cases():
+    assert len(BAD) >= 15
+
+
+def test_check_config_does_not_mutate_a_valid_config():
+    cfg = validated(book_config())
+    before = copy.deepcopy(cfg)
+    check_config(cfg)
+    assert cfg == before

@@ -1,0 +1,201 @@
+"""The Snakemake pipeline, run for real on the small config (config/test.yaml) in a
+temporary copy of the project, then dry-runs of its rerun behaviour."""
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.pipeline
+
+FIGURES = [
+    "fig6-03_sgd_path", "fig6-05_momentum_path", "fig6-06_adagrad_path", "fig6-07_adam_path",
+    "fig6-08_optimizer_paths", "fig6-08x_other_optimizer_paths", "fig6-09_optimizers_mnist",
+    "fig6-09x_all_optimizers_mnist", "fig6-10_sigmoid_std1", "fig6-11_sigmoid_std001",
+    "fig6-13_sigmoid_xavier", "fig6-13x_tanh_xavier", "fig6-14_relu_inits", "fig6-15_init_mnist",
+    "fig6-18_batchnorm_single", "fig6-19_batchnorm_grid", "fig6-20_overfitting", "fig6-21_weight_decay",
+    "fig6-23_dropout", "fig6-24_random_search", "fig6-24x_random_search_scatter",
+]
+
+
+def copy_project(dest):
+    for name in ["Snakefile", "workflow", "config", "src"]:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(src, dest / name)
+    (dest / "resources").mkdir()
+    (dest / "resources" / "mnist").symlink_to(ROOT / "resources" / "mnist")
+    return dest
+
+
+def snakemake(workdir, *args, check=True, configfiles=("config/test.yaml",)):
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", *configfiles, *args]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def planned_rules(workdir, *args, **kwargs):
+    """Rule names a dry-run would execute (from its job-stats table)."""
+    out = snakemake(workdir, "-n", *args, **kwargs).stdout
+    if "Nothing to be done" in out:
+        return set()
+    table = out.split("Job stats:")[1].split("total")[0]
+    return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+\s*$", table, re.M)} - {"job", "all"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    workdir = copy_project(tmp_path_factory.mktemp("pipeline"))
+    start = time.perf_counter()
+    snakemake(workdir)
+    print(f"small pipeline: {time.perf_counter() - start:.1f} s")
+    return workdir
+
+
+def test_every_figure_is_made_as_png_and_pdf(project):
+    for fig in FIGURES:
+        png = project / "results" / "figures" / f"{fig}.png"
+        pdf = project / "results" / "figures" / f"{fig}.pdf"
+        assert png.read_bytes()[:4] == b"\x89PNG", fig
+        assert pdf.read_bytes()[:4] == b"%PDF", fig
+    made = {p.stem for p in (project / "results" / "figures").glob("*.png")}
+    assert made == set(FIGURES)
+
+
+def test_every_rule_wrote_a_log(project):
+    logs = list((project / "results" / "logs").rglob("*.log"))
+    assert len(logs) >= 40
+    assert all("elapsed" in p.read_text() for p in logs)
+
+
+def read(project, path):
+    return pd.read_csv(project / "results" / path)
+
+
+def test_paths_table(project):
+    df = read(project, "optimizer_paths/paths.csv")
+    assert list(df.columns) == ["optimizer", "lr", "step", "x", "y", "f"]
+    assert df.groupby("optimizer").size().to_dict() == {n: 31 for n in
+                                                        ["SGD", "Momentum", "AdaGrad", "Adam", "RMSprop", "Nesterov"]}
+    first = df[df.step == 0]
+    assert (first.x == -7).all() and (first.y == 2).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mnist_loss_tables(project, seed):
+    loss = read(project, f"optimizer_mnist/seed{seed}/loss.csv")
+    assert list(loss.columns) == ["optimizer", "iteration", "loss"]
+    assert len(loss) == 6 * 60
+    summary = read(project, f"optimizer_mnist/seed{seed}/summary.csv")
+    assert list(summary.columns) == ["seed", "optimizer", "final_loss", "tail_loss", "train_acc", "test_acc",
+                                     "diverged_at"]
+    assert summary.test_acc.between(0, 1).all()
+    init = read(project, f"init_mnist/seed{seed}/summary.csv")
+    assert init.init.tolist() == ["std=0.01", "Xavier", "He"]
+
+
+def test_seeds_differ(project):
+    a = read(project, "optimizer_mnist/seed0/loss.csv")
+    b = read(project, "optimizer_mnist/seed1/loss.csv")
+    assert not a.loss.equals(b.loss)
+
+
+def test_activation_tables(project):
+    hist = read(project, "activations/seed0/histograms.csv")
+    assert set(hist.columns) >= {"case", "layer", "bin_left", "bin_right", "count"}
+    assert hist.groupby(["case", "layer"]).size().eq(30).all()
+    assert hist.case.nunique() == 7 and hist.layer.max() == 5
+
+
+def test_batchnorm_table(project):
+    df = read(project, "batchnorm/seed0/accuracy.csv")
+    assert list(df.columns) == ["seed", "std_index", "weight_std", "model", "epoch", "train_acc", "diverged_at"]
+    assert df.std_index.nunique() == 4 and set(df.model) == {"batchnorm", "plain"}
+    assert df.epoch.max() == 3 and len(df) == 4 * 2 * 4
+
+
+def test_regularization_tables(project):
+    for path, epochs in [("weight_decay/seed0/lambda0.csv", 4), ("weight_decay/seed0/lambda0.1.csv", 4),
+                         ("dropout/seed0/with.csv", 4), ("dropout/seed0/without.csv", 4)]:
+        df = read(project, path)
+        assert {"epoch", "train_acc", "test_acc", "diverged_at"} <= set(df.columns)
+        assert df.epoch.tolist() == list(range(epochs + 1))
+
+
+def test_random_search_tables(project):
+    summary = read(project, "random_search/seed0/summary.csv")
+    assert len(summary) == 6 and summary["rank"].tolist() == list(range(1, 7))
+    assert summary.lr.between(1e-6, 1e-2).all() and summary.weight_decay.between(1e-8, 1e-4).all()
+    curves = read(project, "random_search/seed0/curves.csv")
+    assert curves.trial.nunique() == 6 and curves.epoch.max() == 3
+
+
+def test_second_run_has_nothing_to_do(project):
+    assert planned_rules(project) == set()
+
+
+def edit(path):
+    """Change a file's content (Snakemake ignores a bare touch of an unchanged small file:
+    it compares checksums recorded at the last run)."""
+    path.write_text(path.read_text() + "\n# edited\n")
+
+
+def test_plotting_change_reruns_only_plotting(project, tmp_path):
+    work = copy_with_results(project, tmp_path)
+    edit(work / "src" / "dlscratch" / "plotting.py")
+    assert planned_rules(work) == {"plot_paths", "plot_loss", "plot_histograms", "plot_batchnorm",
+                                   "plot_regularization", "plot_random_search"}
+
+
+def test_plot_script_change_reruns_only_its_figures(project, tmp_path):
+    work = copy_with_results(project, tmp_path)
+    edit(work / "workflow" / "scripts" / "plot_batchnorm.py")
+    assert planned_rules(work) == {"plot_batchnorm"}
+
+
+def test_config_change_reruns_only_that_experiment(project, tmp_path):
+    work = copy_with_results(project, tmp_path)
+    (work / "config" / "override.yaml").write_text("batchnorm:\n  lr: 0.02\n")
+    assert planned_rules(work, configfiles=("config/test.yaml", "config/override.yaml")) == {"batchnorm", "plot_batchnorm"}
+
+
+def test_library_change_reruns_the_experiments_that_use_it(project, tmp_path):
+    work = copy_with_results(project, tmp_path)
+    edit(work / "src" / "dlscratch" / "experiments" / "batchnorm.py")
+    assert planned_rules(work) == {"batchnorm", "plot_batchnorm"}
+    edit(work / "src" / "dlscratch" / "layers.py")
+    rules = planned_rules(work)
+    assert {"optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout",
+            "random_search_shard", "activations", "optimizer_paths"} <= rules
+
+
+def copy_with_results(project, tmp_path):
+    work = tmp_path / "copy"
+    shutil.copytree(project, work, symlinks=True)
+    return work
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [("batchnorm:\n  lr: -0.01\n", "['batchnorm']['lr']"),
+     ("optimizer_mnist:\n  optimizers:\n    SGD: {name: adadelta}\n", "adadelta"),
+     ("seeds: [1, 1]\n", "seeds"),
+     ("dropout:\n  batch_size: 1000\n", "dropout.batch_size")],
+)
+def test_bad_config_fails_before_any_job_runs(tmp_path, override, key):
+    work = copy_project(tmp_path)
+    (work / "config" / "bad.yaml").write_text(override)
+    proc = snakemake(work, check=False, configfiles=("config/test.yaml", "config/bad.yaml"))
+    assert proc.returncode != 0
+    assert key in proc.stdout + proc.stderr
+    assert not (work / "results").exists()

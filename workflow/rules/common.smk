@@ -1,0 +1,188 @@
+# Shared definitions: checked config, seeds, library sources as inputs, figure lists.
+
+from dlscratch.config import batchnorm_stds, check_config
+
+check_config(config)
+
+SEEDS = config["seeds"]
+FIRST_SEED = SEEDS[0]
+MNIST = [
+    f"{config['mnist_dir']}/{name}"
+    for name in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]
+]
+
+
+wildcard_constraints:
+    seed=r"\d+",
+    shard=r"\d+",
+
+
+# Snakemake does not follow imports: the library modules a rule runs are declared as
+# inputs, so editing one reruns exactly the rules that use it.
+def lib(*modules):
+    return [f"src/dlscratch/{m}.py" for m in modules]
+
+
+CORE = lib(
+    "__init__",
+    "functions",
+    "layers",
+    "network",
+    "optimizers",
+    "trainer",
+    "datasets",
+    "seeding",
+    "tables",
+    "pipeline",
+    "experiments/__init__",
+    "experiments/common",
+)
+PLOTTING = lib("__init__", "plotting", "smoothing", "tables", "pipeline")
+
+BOOK_OPTIMIZERS = ["SGD", "Momentum", "AdaGrad", "Adam"]
+
+
+def present(names, available):
+    return [n for n in names if n in available]
+
+
+# figure name -> optimizers drawn (only figures whose optimizers are configured)
+_paths = config["optimizer_paths"]["optimizers"]
+PATH_FIGURES = {
+    fig: names
+    for fig, names in {
+        "fig6-03_sgd_path": ["SGD"],
+        "fig6-05_momentum_path": ["Momentum"],
+        "fig6-06_adagrad_path": ["AdaGrad"],
+        "fig6-07_adam_path": ["Adam"],
+        "fig6-08_optimizer_paths": present(BOOK_OPTIMIZERS, _paths),
+        "fig6-08x_other_optimizer_paths": [
+            n for n in _paths if n not in BOOK_OPTIMIZERS
+        ],
+    }.items()
+    if names and all(n in _paths for n in names)
+}
+
+_mnist_opts = config["optimizer_mnist"]["optimizers"]
+# figure name -> (experiment, variant column, variants drawn, y limits)
+LOSS_FIGURES = {
+    fig: spec
+    for fig, spec in {
+        "fig6-09_optimizers_mnist": (
+            "optimizer_mnist",
+            "optimizer",
+            present(BOOK_OPTIMIZERS, _mnist_opts),
+            [0, 1],
+        ),
+        "fig6-09x_all_optimizers_mnist": (
+            "optimizer_mnist",
+            "optimizer",
+            list(_mnist_opts),
+            [0, 1],
+        ),
+        "fig6-15_init_mnist": (
+            "init_mnist",
+            "init",
+            list(config["init_mnist"]["inits"]),
+            [0, 2.5],
+        ),
+    }.items()
+    if spec[2]
+}
+
+_cases = config["activations"]["cases"]
+HISTOGRAM_FIGURES = {
+    fig: cases
+    for fig, cases in {
+        "fig6-10_sigmoid_std1": ["sigmoid_std1"],
+        "fig6-11_sigmoid_std001": ["sigmoid_std0.01"],
+        "fig6-13_sigmoid_xavier": ["sigmoid_xavier"],
+        "fig6-13x_tanh_xavier": ["tanh_xavier"],
+        "fig6-14_relu_inits": ["relu_std0.01", "relu_xavier", "relu_he"],
+    }.items()
+    if all(c in _cases for c in cases)
+}
+
+BN_STDS = batchnorm_stds(config)
+BN_FIGURES = ["fig6-18_batchnorm_single", "fig6-19_batchnorm_grid"]
+
+LAMBDAS = config["weight_decay"]["lambdas"]
+REGULARIZATION_FIGURES = ["fig6-20_overfitting", "fig6-23_dropout"] + (
+    ["fig6-21_weight_decay"] if len(LAMBDAS) > 1 else []
+)
+SEARCH_FIGURES = ["fig6-24_random_search", "fig6-24x_random_search_scatter"]
+
+SEARCH_SHARDS = range(config["random_search"]["shards"])
+
+
+def figure_files(names):
+    return expand("results/figures/{fig}.{ext}", fig=names, ext=["png", "pdf"])
+
+
+def all_figures():
+    return figure_files(
+        list(PATH_FIGURES)
+        + list(LOSS_FIGURES)
+        + list(HISTOGRAM_FIGURES)
+        + BN_FIGURES
+        + REGULARIZATION_FIGURES
+        + SEARCH_FIGURES
+    )
+
+
+def all_tables():
+    return (
+        ["results/optimizer_paths/paths.csv"]
+        + expand(
+            "results/{experiment}/seed{seed}/summary.csv",
+            experiment=["optimizer_mnist", "init_mnist", "random_search"],
+            seed=SEEDS,
+        )
+        + expand("results/activations/seed{seed}/stats.csv", seed=SEEDS)
+        + expand("results/batchnorm/seed{seed}/accuracy.csv", seed=SEEDS)
+        + expand(
+            "results/weight_decay/seed{seed}/lambda{lam}.csv",
+            seed=SEEDS,
+            lam=[lambda_label(v) for v in LAMBDAS],
+        )
+        + expand(
+            "results/dropout/seed{seed}/{variant}.csv",
+            seed=SEEDS,
+            variant=["without", "with"],
+        )
+    )
+
+
+def lambda_label(value):
+    return f"{float(value):g}"
+
+
+def figure_outputs(caption, category):
+    return {
+        "png": report(
+            "results/figures/{fig}.png",
+            caption=f"../report/{caption}.rst",
+            category=category,
+        ),
+        "pdf": "results/figures/{fig}.pdf",
+    }
+
+
+def regularization_tables(wildcards):
+    if wildcards.fig == "fig6-23_dropout":
+        return expand(
+            "results/dropout/seed{seed}/{variant}.csv",
+            seed=FIRST_SEED,
+            variant=["without", "with"],
+        )
+    lambdas = LAMBDAS[:1] if wildcards.fig == "fig6-20_overfitting" else LAMBDAS[1:]
+    return expand(
+        "results/weight_decay/seed{seed}/lambda{lam}.csv",
+        seed=FIRST_SEED,
+        lam=[lambda_label(v) for v in lambdas],
+    )
