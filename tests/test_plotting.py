@@ -353,3 +353,14 @@ def test_save_figure_replaces_existing_file_and_rejects_unknown_suffix(tmp_path,
     with pytest.raises(ValueError):
         save_figure(small_figure, tmp_path / "fig.svg")
     assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
+
+
+def test_histogram_ymax_clips_and_labels_the_first_bar():
+    edges = np.linspace(0, 1, 31)
+    counts = np.full(30, 100)
+    counts[0] = 5000
+    hist = pd.DataFrame({"case": "relu_he", "layer": 1, "bin_left": edges[:-1], "bin_right": edges[1:], "count": counts})
+    fig = plot_activation_histograms(hist, ["relu_he"], ymax=700)
+    ax = fig.axes[0]
+    assert ax.get_ylim() == (0, 700)
+    assert [t.get_text() for t in ax.texts] == ["5000"]

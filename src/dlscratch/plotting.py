@@ -196,11 +196,13 @@ def plot_loss_band(loss, group, order, ylim):
 # --------------------------------------------------------------------------- activation histograms
 
 
-def plot_activation_histograms(hist, cases, row_labels=None):
+def plot_activation_histograms(hist, cases, row_labels=None, ymax=None):
     """Figs 6-10, 6-11, 6-13, 6-14: activation histograms, a row of one panel per layer for each case.
 
     The panels of a row share their y axis, so hiding all but the first column's tick
-    labels (the book's style) hides nothing.
+    labels (the book's style) hides nothing. ``ymax`` clips the y axis, as the book's
+    ReLU figure does (its first bin holds every exact zero); a clipped first bar is
+    labelled with its count.
     """
     layers = sorted(hist["layer"].unique())
     fig, axes = _grid(len(cases) * len(layers), len(layers), panel_size=(2.4, 2.2))
@@ -216,6 +218,12 @@ def plot_activation_histograms(hist, cases, row_labels=None):
             bins = bins[np.isfinite(bins["count"])]
             ax.bar(bins["bin_left"], bins["count"], width=bins["bin_right"] - bins["bin_left"], align="edge")
             ax.set(title=f"{layer}-layer", xlim=(0, 1))
+            if ymax is not None:
+                ax.set_ylim(0, ymax)
+                first_bin = bins["count"].iloc[0]
+                if first_bin > ymax:  # label the clipped bar of exact zeros
+                    ax.annotate(f"{int(first_bin)}", (0, ymax), xytext=(3, -10), textcoords="offset points",
+                                fontsize=7)
         first.set_ylabel((row_labels or {}).get(case, case))
     return fig
 

@@ -61,6 +61,7 @@ rule plot_histograms:
         "../envs/dlscratch.yaml"
     params:
         cases=lambda wc: HISTOGRAM_FIGURES[wc.fig],
+        n_values=config["activations"]["n_samples"] * config["activations"]["n_units"],
     script:
         "../scripts/plot_histograms.py"
 
