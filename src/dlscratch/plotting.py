@@ -333,7 +333,7 @@ def plot_random_search_grid(curves, summary, top=20, ncols=5):
         ax.plot(rows["epoch"], rows["train_acc"], "--", color="C1", label="train")
         note = f"lr={trial.lr:.2e}\nwd={trial.weight_decay:.2e}"
         note += DIVERGED if not np.isfinite(trial.val_acc) else ""
-        ax.text(0.04, 0.04, note, transform=ax.transAxes, fontsize=6)
+        ax.text(0.04, 0.96, note, transform=ax.transAxes, fontsize=6, va="top")
         ax.set(title=f"Best-{trial.rank:g}", ylim=(0, 1))
         _label_outer(ax, i, len(best), min(ncols, len(best)), "epochs", "accuracy")
     axes[-1].legend(loc="lower right", fontsize=6)
