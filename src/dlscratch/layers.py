@@ -14,10 +14,10 @@ class Relu:
     def __init__(self):
         self.mask = None
 
-    def forward(self, x, train_flg=False):
-        out = np.maximum(x, 0)
-        self.mask = x > 0
-        return out
+    def forward(self, x, train_flg=True):
+        if train_flg:  # the mask is only needed for backward (skipped at inference)
+            self.mask = x > 0
+        return np.maximum(x, 0)
 
     def backward(self, dout):
         return dout * self.mask
@@ -65,7 +65,9 @@ class Affine:
         self.original_x_shape = x.shape
         x = x.reshape(x.shape[0], -1)
         self.x = x
-        return x @ self.W + self.b
+        out = x @ self.W
+        out += self.b
+        return out
 
     def backward(self, dout):
         self.dW = self.x.T @ dout

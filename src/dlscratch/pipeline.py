@@ -39,3 +39,16 @@ def load_mnist_input(snakemake):
     from .datasets import load_mnist
 
     return load_mnist(data_dir=Path(snakemake.input.mnist[0]).parent)
+
+
+def save_outputs(figure, name, outputs):
+    """Save ``figure`` to every output file whose name (without suffix) is ``name``."""
+    from pathlib import Path
+
+    from .plotting import save_figure
+
+    paths = [p for p in outputs if Path(p).stem == name]
+    if not paths:
+        raise ValueError(f"no output file for figure {name!r}")
+    for path in paths:
+        save_figure(figure, path)

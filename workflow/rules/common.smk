@@ -162,27 +162,15 @@ def lambda_label(value):
     return f"{float(value):g}"
 
 
-def figure_outputs(caption, category):
-    return {
-        "png": report(
-            "results/figures/{fig}.png",
+def figure_outputs(figures, caption, category):
+    """PNG (shown in the report) and PDF of every figure of a family."""
+    files = []
+    for fig in figures:
+        png = report(
+            f"results/figures/{fig}.png",
             caption=f"../report/{caption}.rst",
             category=category,
-        ),
-        "pdf": "results/figures/{fig}.pdf",
-    }
-
-
-def regularization_tables(wildcards):
-    if wildcards.fig == "fig6-23_dropout":
-        return expand(
-            "results/dropout/seed{seed}/{variant}.csv",
-            seed=FIRST_SEED,
-            variant=["without", "with"],
+            labels={"figure": fig},
         )
-    lambdas = LAMBDAS[:1] if wildcards.fig == "fig6-20_overfitting" else LAMBDAS[1:]
-    return expand(
-        "results/weight_decay/seed{seed}/lambda{lam}.csv",
-        seed=FIRST_SEED,
-        lam=[lambda_label(v) for v in lambdas],
-    )
+        files += [png, f"results/figures/{fig}.pdf"]
+    return files

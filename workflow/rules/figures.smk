@@ -1,4 +1,5 @@
 # Figures, drawn only from the tables (a style change reruns no training).
+# One job per figure family; each writes PNG and PDF of its figures.
 
 
 localrules:
@@ -16,33 +17,30 @@ rule plot_paths:
         table="results/optimizer_paths/paths.csv",
         code=PLOTTING,
     output:
-        **figure_outputs("paths", "6.1 Parameter updates"),
+        figure_outputs(PATH_FIGURES, "paths", "6.1 Parameter updates"),
     log:
-        "results/logs/figures/{fig}.log",
-    wildcard_constraints:
-        fig="|".join(PATH_FIGURES),
+        "results/logs/figures/paths.log",
     conda:
         "../envs/dlscratch.yaml"
     params:
-        optimizers=lambda wc: PATH_FIGURES[wc.fig],
+        figures=PATH_FIGURES,
     script:
         "../scripts/plot_paths.py"
 
 
 rule plot_loss:
     input:
-        table=lambda wc: f"results/{LOSS_FIGURES[wc.fig][0]}/seed{FIRST_SEED}/loss.csv",
+        optimizer_mnist=f"results/optimizer_mnist/seed{FIRST_SEED}/loss.csv",
+        init_mnist=f"results/init_mnist/seed{FIRST_SEED}/loss.csv",
         code=PLOTTING,
     output:
-        **figure_outputs("loss", "6.1-6.2 Loss on MNIST"),
+        figure_outputs(LOSS_FIGURES, "loss", "6.1-6.2 Loss on MNIST"),
     log:
-        "results/logs/figures/{fig}.log",
-    wildcard_constraints:
-        fig="|".join(LOSS_FIGURES),
+        "results/logs/figures/loss.log",
     conda:
         "../envs/dlscratch.yaml"
     params:
-        spec=lambda wc: LOSS_FIGURES[wc.fig],
+        figures=LOSS_FIGURES,
     script:
         "../scripts/plot_loss.py"
 
@@ -52,15 +50,13 @@ rule plot_histograms:
         table=f"results/activations/seed{FIRST_SEED}/histograms.csv",
         code=PLOTTING,
     output:
-        **figure_outputs("histograms", "6.2 Initial weights"),
+        figure_outputs(HISTOGRAM_FIGURES, "histograms", "6.2 Initial weights"),
     log:
-        "results/logs/figures/{fig}.log",
-    wildcard_constraints:
-        fig="|".join(HISTOGRAM_FIGURES),
+        "results/logs/figures/histograms.log",
     conda:
         "../envs/dlscratch.yaml"
     params:
-        cases=lambda wc: HISTOGRAM_FIGURES[wc.fig],
+        figures=HISTOGRAM_FIGURES,
         n_values=config["activations"]["n_samples"] * config["activations"]["n_units"],
     script:
         "../scripts/plot_histograms.py"
@@ -71,11 +67,9 @@ rule plot_batchnorm:
         table=f"results/batchnorm/seed{FIRST_SEED}/accuracy.csv",
         code=PLOTTING,
     output:
-        **figure_outputs("batchnorm", "6.3 Batch Normalization"),
+        figure_outputs(BN_FIGURES, "batchnorm", "6.3 Batch Normalization"),
     log:
-        "results/logs/figures/{fig}.log",
-    wildcard_constraints:
-        fig="|".join(BN_FIGURES),
+        "results/logs/figures/batchnorm.log",
     conda:
         "../envs/dlscratch.yaml"
     params:
@@ -87,14 +81,21 @@ rule plot_batchnorm:
 
 rule plot_regularization:
     input:
-        tables=regularization_tables,
+        weight_decay=expand(
+            "results/weight_decay/seed{seed}/lambda{lam}.csv",
+            seed=FIRST_SEED,
+            lam=[lambda_label(v) for v in LAMBDAS],
+        ),
+        dropout=expand(
+            "results/dropout/seed{seed}/{variant}.csv",
+            seed=FIRST_SEED,
+            variant=["without", "with"],
+        ),
         code=PLOTTING,
     output:
-        **figure_outputs("regularization", "6.4 Regularization"),
+        figure_outputs(REGULARIZATION_FIGURES, "regularization", "6.4 Regularization"),
     log:
-        "results/logs/figures/{fig}.log",
-    wildcard_constraints:
-        fig="|".join(REGULARIZATION_FIGURES),
+        "results/logs/figures/regularization.log",
     conda:
         "../envs/dlscratch.yaml"
     script:
@@ -107,11 +108,9 @@ rule plot_random_search:
         summary=f"results/random_search/seed{FIRST_SEED}/summary.csv",
         code=PLOTTING,
     output:
-        **figure_outputs("random_search", "6.5 Hyperparameters"),
+        figure_outputs(SEARCH_FIGURES, "random_search", "6.5 Hyperparameters"),
     log:
-        "results/logs/figures/{fig}.log",
-    wildcard_constraints:
-        fig="|".join(SEARCH_FIGURES),
+        "results/logs/figures/random_search.log",
     conda:
         "../envs/dlscratch.yaml"
     params:

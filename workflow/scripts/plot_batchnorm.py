@@ -1,13 +1,9 @@
 import pandas as pd
 
-from dlscratch.pipeline import job
-from dlscratch.plotting import plot_batchnorm_grid, plot_batchnorm_single, save_figure
+from dlscratch.pipeline import job, save_outputs
+from dlscratch.plotting import plot_batchnorm_grid, plot_batchnorm_single
 
 with job(snakemake):
     acc = pd.read_csv(snakemake.input.table)
-    if snakemake.wildcards.fig == "fig6-18_batchnorm_single":
-        fig = plot_batchnorm_single(acc, snakemake.params.single_std)
-    else:
-        fig = plot_batchnorm_grid(acc, snakemake.params.stds)
-    save_figure(fig, snakemake.output.png)
-    save_figure(fig, snakemake.output.pdf)
+    save_outputs(plot_batchnorm_single(acc, snakemake.params.single_std), "fig6-18_batchnorm_single", snakemake.output)
+    save_outputs(plot_batchnorm_grid(acc, snakemake.params.stds), "fig6-19_batchnorm_grid", snakemake.output)

@@ -1,10 +1,10 @@
 import pandas as pd
 
-from dlscratch.pipeline import job
-from dlscratch.plotting import plot_loss_curves, save_figure
+from dlscratch.pipeline import job, save_outputs
+from dlscratch.plotting import plot_loss_curves
 
 with job(snakemake):
-    _, column, variants, ylim = snakemake.params.spec
-    fig = plot_loss_curves(pd.read_csv(snakemake.input.table), column, variants, tuple(ylim))
-    save_figure(fig, snakemake.output.png)
-    save_figure(fig, snakemake.output.pdf)
+    tables = {experiment: pd.read_csv(snakemake.input[experiment]) for experiment in ("optimizer_mnist", "init_mnist")}
+    for name, (experiment, column, variants, ylim) in snakemake.params.figures.items():
+        fig = plot_loss_curves(tables[experiment], column, variants, tuple(ylim))
+        save_outputs(fig, name, snakemake.output)

@@ -1,10 +1,10 @@
 import pandas as pd
 
-from dlscratch.pipeline import job
-from dlscratch.plotting import plot_paths, save_figure
+from dlscratch.pipeline import job, save_outputs
+from dlscratch.plotting import plot_paths
 
 with job(snakemake):
-    names = snakemake.params.optimizers
-    fig = plot_paths(pd.read_csv(snakemake.input.table), names, ncols=1 if len(names) == 1 else 2)
-    save_figure(fig, snakemake.output.png)
-    save_figure(fig, snakemake.output.pdf)
+    table = pd.read_csv(snakemake.input.table)
+    for name, optimizers in snakemake.params.figures.items():
+        fig = plot_paths(table, optimizers, ncols=1 if len(optimizers) == 1 else 2)
+        save_outputs(fig, name, snakemake.output)
