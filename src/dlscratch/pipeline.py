@@ -1,12 +1,31 @@
 """What every workflow script does around its library call: log, limit threads, time."""
 
 import contextlib
+import ctypes
 import platform
 import sys
 import time
 import traceback
 
 from threadpoolctl import threadpool_info, threadpool_limits
+
+
+def keep_freed_memory():
+    """Ask glibc to keep freed memory for reuse instead of returning it to the OS.
+
+    Every evaluation allocates and frees activations of several MB; by default glibc
+    hands such blocks back to the kernel and takes them again, page fault by page fault
+    (a quarter of a Dropout job's time went to the kernel). No effect off glibc.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+    return all(
+        libc.mallopt(option, value) == 1
+        for option, value in [(M_MMAP_THRESHOLD, 256 << 20), (M_TRIM_THRESHOLD, 512 << 20), (M_TOP_PAD, 64 << 20)]
+    )
 
 
 @contextlib.contextmanager
@@ -17,6 +36,7 @@ def job(snakemake):
     fails (and Snakemake removes its outputs).
     """
     log_path = snakemake.log[0]
+    keep_freed_memory()
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         start = time.perf_counter()
         with threadpool_limits(limits=snakemake.threads):
