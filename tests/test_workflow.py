@@ -1,17 +1,12 @@
 """The Snakemake pipeline, run for real on the small config (config/test.yaml) in a
 temporary copy of the project, then dry-runs of its rerun behaviour."""
 
-import re
 import shutil
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from snakemake_runner import copy_project, planned_rules, snakemake
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.pipeline
 
 FIGURES = [
@@ -24,42 +19,9 @@ FIGURES = [
 ]
 
 
-def copy_project(dest):
-    for name in ["Snakefile", "workflow", "config", "src"]:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(src, dest / name)
-    (dest / "resources").mkdir()
-    (dest / "resources" / "mnist").symlink_to(ROOT / "resources" / "mnist")
-    return dest
-
-
-def snakemake(workdir, *args, check=True, configfiles=("config/test.yaml",)):
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", *configfiles, *args]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
-
-
-def planned_rules(workdir, *args, **kwargs):
-    """Rule names a dry-run would execute (from its job-stats table)."""
-    out = snakemake(workdir, "-n", *args, **kwargs).stdout
-    if "Nothing to be done" in out:
-        return set()
-    table = out.split("Job stats:")[1].split("total")[0]
-    return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+\s*$", table, re.M)} - {"job", "all"}
-
-
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    workdir = copy_project(tmp_path_factory.mktemp("pipeline"))
-    start = time.perf_counter()
-    snakemake(workdir)
-    print(f"small pipeline: {time.perf_counter() - start:.1f} s")
-    return workdir
+def project(small_pipeline):
+    return small_pipeline
 
 
 def test_every_figure_is_made_as_png_and_pdf(project):

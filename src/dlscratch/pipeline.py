@@ -30,7 +30,9 @@ def keep_freed_memory():
 
 @contextlib.contextmanager
 def job(snakemake):
-    """Send output to the rule's log, keep BLAS to the rule's threads, log timing.
+    """Run a workflow script's body: output to the rule's log, BLAS limited to the rule's
+    threads, timing logged, and, when the rule has a ``provenance`` output, a provenance
+    record of every other output written there once the body succeeded.
 
     Exceptions are written to the log with their traceback, then re-raised so the job
     fails (and Snakemake removes its outputs).
@@ -40,16 +42,31 @@ def job(snakemake):
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         start = time.perf_counter()
         with threadpool_limits(limits=snakemake.threads):
-            blas = ", ".join(f"{i['internal_api']} {i['num_threads']} thread(s)" for i in threadpool_info())
+            blas = [{k: i.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
+                    for i in threadpool_info()]
             print(f"rule {snakemake.rule} {dict(snakemake.wildcards)}; python {platform.python_version()}; {blas}")
             try:
                 yield
+                _write_provenance(snakemake, blas)
             except BaseException:
                 traceback.print_exc()
                 raise
             finally:
                 print(f"elapsed {time.perf_counter() - start:.2f} s")
                 sys.stdout.flush()
+
+
+def _write_provenance(snakemake, blas):
+    names = dict(snakemake.output.items())
+    if "provenance" not in names:
+        return
+    from .provenance import record, to_json
+    from .tables import atomic_write_text
+
+    outputs = [p for p in snakemake.output if p != names["provenance"]]
+    params = {k: v for k, v in snakemake.params.items()}
+    rec = record(snakemake.rule, dict(snakemake.wildcards.items()), params, list(snakemake.input), outputs, blas)
+    atomic_write_text(names["provenance"], to_json(rec))
 
 
 def load_mnist_input(snakemake):

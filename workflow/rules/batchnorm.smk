@@ -7,6 +7,7 @@ rule batchnorm:
         mnist=MNIST,
     output:
         "results/batchnorm/seed{seed}/accuracy.csv",
+        provenance="results/batchnorm/seed{seed}/provenance.json",
     log:
         "results/logs/batchnorm/seed{seed}.log",
     benchmark:

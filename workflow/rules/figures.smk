@@ -18,6 +18,7 @@ rule plot_paths:
         code=PLOTTING,
     output:
         figure_outputs(PATH_FIGURES, "paths", "6.1 Parameter updates"),
+        provenance="results/figures/provenance/paths.json",
     log:
         "results/logs/figures/paths.log",
     conda:
@@ -35,6 +36,7 @@ rule plot_loss:
         code=PLOTTING,
     output:
         figure_outputs(LOSS_FIGURES, "loss", "6.1-6.2 Loss on MNIST"),
+        provenance="results/figures/provenance/loss.json",
     log:
         "results/logs/figures/loss.log",
     conda:
@@ -51,6 +53,7 @@ rule plot_histograms:
         code=PLOTTING,
     output:
         figure_outputs(HISTOGRAM_FIGURES, "histograms", "6.2 Initial weights"),
+        provenance="results/figures/provenance/histograms.json",
     log:
         "results/logs/figures/histograms.log",
     conda:
@@ -68,6 +71,7 @@ rule plot_batchnorm:
         code=PLOTTING,
     output:
         figure_outputs(BN_FIGURES, "batchnorm", "6.3 Batch Normalization"),
+        provenance="results/figures/provenance/batchnorm.json",
     log:
         "results/logs/figures/batchnorm.log",
     conda:
@@ -94,6 +98,7 @@ rule plot_regularization:
         code=PLOTTING,
     output:
         figure_outputs(REGULARIZATION_FIGURES, "regularization", "6.4 Regularization"),
+        provenance="results/figures/provenance/regularization.json",
     log:
         "results/logs/figures/regularization.log",
     conda:
@@ -109,6 +114,7 @@ rule plot_random_search:
         code=PLOTTING,
     output:
         figure_outputs(SEARCH_FIGURES, "random_search", "6.5 Hyperparameters"),
+        provenance="results/figures/provenance/random_search.json",
     log:
         "results/logs/figures/random_search.log",
     conda:

@@ -7,6 +7,7 @@ rule random_search_shard:
         mnist=MNIST,
     output:
         "results/random_search/seed{seed}/shards/shard{shard}.csv",
+        provenance="results/random_search/seed{seed}/shards/shard{shard}.provenance.json",
     log:
         "results/logs/random_search/seed{seed}_shard{shard}.log",
     benchmark:
@@ -32,6 +33,7 @@ rule random_search_summary:
     output:
         curves="results/random_search/seed{seed}/curves.csv",
         summary="results/random_search/seed{seed}/summary.csv",
+        provenance="results/random_search/seed{seed}/provenance.json",
     log:
         "results/logs/random_search/seed{seed}_summary.log",
     conda:

@@ -7,6 +7,7 @@ rule activations:
     output:
         hist="results/activations/seed{seed}/histograms.csv",
         stats="results/activations/seed{seed}/stats.csv",
+        provenance="results/activations/seed{seed}/provenance.json",
     log:
         "results/logs/activations/seed{seed}.log",
     benchmark:
@@ -27,6 +28,7 @@ rule init_mnist:
     output:
         loss="results/init_mnist/seed{seed}/loss.csv",
         summary="results/init_mnist/seed{seed}/summary.csv",
+        provenance="results/init_mnist/seed{seed}/provenance.json",
     log:
         "results/logs/init_mnist/seed{seed}.log",
     benchmark:

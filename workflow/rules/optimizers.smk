@@ -6,6 +6,7 @@ rule optimizer_paths:
         code=CORE + lib("surface", "experiments/optimizers"),
     output:
         "results/optimizer_paths/paths.csv",
+        provenance="results/optimizer_paths/provenance.json",
     log:
         "results/logs/optimizer_paths.log",
     benchmark:
@@ -26,6 +27,7 @@ rule optimizer_mnist:
     output:
         loss="results/optimizer_mnist/seed{seed}/loss.csv",
         summary="results/optimizer_mnist/seed{seed}/summary.csv",
+        provenance="results/optimizer_mnist/seed{seed}/provenance.json",
     log:
         "results/logs/optimizer_mnist/seed{seed}.log",
     benchmark:

@@ -7,6 +7,7 @@ rule weight_decay:
         mnist=MNIST,
     output:
         "results/weight_decay/seed{seed}/lambda{lam}.csv",
+        provenance="results/weight_decay/seed{seed}/lambda{lam}.provenance.json",
     log:
         "results/logs/weight_decay/seed{seed}_lambda{lam}.log",
     benchmark:
@@ -30,6 +31,7 @@ rule dropout:
         mnist=MNIST,
     output:
         "results/dropout/seed{seed}/{variant}.csv",
+        provenance="results/dropout/seed{seed}/{variant}.provenance.json",
     log:
         "results/logs/dropout/seed{seed}_{variant}.log",
     benchmark:

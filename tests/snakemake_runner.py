@@ -1,0 +1,51 @@
+"""Helpers for tests that run the real pipeline in a temporary copy of the project."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_project(dest):
+    """Snakefile, workflow/, config/ and src/ copied to ``dest``; resources/mnist linked."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ["Snakefile", "workflow", "config", "src"]:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(src, dest / name)
+    (dest / "resources").mkdir()
+    (dest / "resources" / "mnist").symlink_to(ROOT / "resources" / "mnist")
+    return dest
+
+
+def command(*args, cores=2, configfiles=("config/test.yaml",)):
+    return [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", *configfiles, *args]
+
+
+def snakemake(workdir, *args, check=True, cores=2, configfiles=("config/test.yaml",)):
+    cmd = command(*args, cores=cores, configfiles=configfiles)
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def planned_rules(workdir, *args, **kwargs):
+    """Rule names a dry-run would execute (from its job-stats table)."""
+    out = snakemake(workdir, "-n", *args, **kwargs).stdout
+    if "Nothing to be done" in out:
+        return set()
+    table = out.split("Job stats:")[1].split("total")[0]
+    return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+\s*$", table, re.M)} - {"job", "all"}
+
+
+def tables(workdir):
+    """{relative path: bytes} of every CSV table under results/."""
+    results = Path(workdir) / "results"
+    return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*.csv"))}

@@ -1,0 +1,96 @@
+"""Reliability of the pipeline on the small config: byte-identical tables whatever the
+number of cores, provenance records, Snakemake's lock, and recovery from a SIGKILL."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from snakemake_runner import command, copy_project, snakemake, tables
+
+from dlscratch.experiments.batchnorm import batchnorm_comparison
+from dlscratch.plotting import plot_batchnorm_grid
+
+pytestmark = pytest.mark.pipeline
+
+
+def test_tables_are_byte_identical_with_one_core_and_four(small_pipeline, tmp_path):
+    # small_pipeline ran with --cores 4; this reruns from scratch with --cores 1
+    reference = tables(small_pipeline)
+    assert len(reference) >= 25
+    work = copy_project(tmp_path / "one_core")
+    snakemake(work, cores=1)
+    assert tables(work) == reference
+
+
+def test_every_job_writes_provenance(small_pipeline):
+    results = small_pipeline / "results"
+    records = {p: json.loads(p.read_text()) for p in results.rglob("*.json")}
+    written = {str(out) for rec in records.values() for out in rec["outputs"]}
+    for table in results.rglob("*.csv"):
+        assert str(table.relative_to(small_pipeline)) in written, table
+    for figure in (results / "figures").glob("*.p*"):
+        assert str(figure.relative_to(small_pipeline)) in written, figure
+    rec = json.loads((results / "batchnorm" / "seed1" / "provenance.json").read_text())
+    assert rec["rule"] == "batchnorm" and rec["seed"] == 1
+    assert rec["settings"]["cfg"]["epochs"] == 3 and len(rec["settings"]["stds"]) == 4
+    assert rec["packages"]["numpy"] == np.__version__
+    from dlscratch.provenance import sha256_file
+
+    table = results / "batchnorm" / "seed1" / "accuracy.csv"
+    assert rec["outputs"]["results/batchnorm/seed1/accuracy.csv"] == sha256_file(table)
+    figures = json.loads((results / "figures" / "provenance" / "batchnorm.json").read_text())
+    assert "results/batchnorm/seed0/accuracy.csv" in figures["inputs"]
+
+
+def wait_for(predicate, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_killed_run_recovers_to_the_same_tables_and_a_second_run_is_locked_out(small_pipeline, tmp_path):
+    work = copy_project(tmp_path / "killed")
+    first = subprocess.Popen(command(cores=2), cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        # wait until some results exist but the run is far from done
+        assert wait_for(lambda: len(list((work / "results").rglob("*.csv"))) >= 3, 120)
+        # a real run (even one told to redo incomplete jobs) must take the lock, and cannot
+        second = snakemake(work, "--rerun-incomplete", check=False)
+        assert second.returncode != 0 and "cannot be locked" in (second.stdout + second.stderr)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    partial = tables(work)
+    assert 3 <= len(partial) < len(tables(small_pipeline))
+    # every table present after the kill is complete: identical to the uninterrupted run's
+    reference = tables(small_pipeline)
+    assert all(partial[name] == reference[name] for name in partial)
+    assert not [p for p in (work / "results").rglob("*.tmp")], "a temporary file was left looking like a result"
+
+    snakemake(work, "--unlock")
+    snakemake(work, "--rerun-incomplete")
+    assert tables(work) == reference
+
+
+def test_diverging_plain_net_is_recorded_and_plotted():
+    rng = np.random.default_rng(0)
+    x = rng.random((200, 784)).astype(np.float32)
+    t = rng.integers(0, 10, 200)
+    acc = batchnorm_comparison(x, t, [1.0, 0.01], [100] * 5, lr=0.01, batch_size=50, epochs=3, seed=0)
+    plain = acc[(acc.model == "plain") & (acc.weight_std == 1.0)]
+    assert plain.diverged_at.notna().all() and plain.diverged_at.iloc[0] >= 1
+    assert plain.train_acc.isna().any()
+    bn = acc[(acc.model == "batchnorm") & (acc.weight_std == 1.0)]
+    assert bn.diverged_at.isna().all() and bn.train_acc.notna().all()
+    fig = plot_batchnorm_grid(acc, [1.0, 0.01], ncols=2)
+    assert any("plain diverged" in t.get_text() for t in fig.axes[0].texts)
