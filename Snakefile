@@ -20,10 +20,10 @@ include: "workflow/rules/batchnorm.smk"
 include: "workflow/rules/regularization.smk"
 include: "workflow/rules/hyperparameters.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/evidence.smk"
 
 
 rule all:
     default_target: True
     input:
-        all_figures(),
-        all_tables(),
+        all_outputs(),

@@ -17,6 +17,11 @@ FIGURES = [
     "fig6-18_batchnorm_single", "fig6-19_batchnorm_grid", "fig6-20_overfitting", "fig6-21_weight_decay",
     "fig6-23_dropout", "fig6-24_random_search", "fig6-24x_random_search_scatter",
 ]
+SEED_FIGURES = [
+    "fig6-09_optimizers_mnist_seeds", "fig6-09x_all_optimizers_mnist_seeds", "fig6-15_init_mnist_seeds",
+    "fig6-19_batchnorm_grid_seeds", "fig6-20_overfitting_seeds", "fig6-21_weight_decay_seeds",
+    "fig6-23_dropout_seeds", "fig6-24x_random_search_scatter_seeds",
+]
 
 
 @pytest.fixture(scope="module")
@@ -25,20 +30,20 @@ def project(small_pipeline):
 
 
 def test_every_figure_is_made_as_png_and_pdf(project):
-    for fig in FIGURES:
+    for fig in FIGURES + SEED_FIGURES:
         png = project / "results" / "figures" / f"{fig}.png"
         pdf = project / "results" / "figures" / f"{fig}.pdf"
         assert png.read_bytes()[:4] == b"\x89PNG", fig
         assert pdf.read_bytes()[:4] == b"%PDF", fig
     made = {p.stem for p in (project / "results" / "figures").glob("*.png")}
-    assert made == set(FIGURES)
+    assert made == set(FIGURES + SEED_FIGURES)
 
 
 def test_every_rule_wrote_a_log(project):
     logs = list((project / "results" / "logs").rglob("*.log"))
     # 2 seeds x (optimizer_mnist, init_mnist, activations, batchnorm, 2 weight decay, 2 dropout,
-    # 2 search shards, search summary) + optimizer_paths + 6 figure families
-    assert len(logs) == 2 * 11 + 1 + 6
+    # 2 search shards, search summary) + optimizer_paths + 7 figure families + claims + index
+    assert len(logs) == 2 * 11 + 1 + 7 + 2
     assert all("elapsed" in p.read_text() for p in logs)
 
 
@@ -61,8 +66,8 @@ def test_mnist_loss_tables(project, seed):
     assert list(loss.columns) == ["optimizer", "iteration", "loss"]
     assert len(loss) == 6 * 60
     summary = read(project, f"optimizer_mnist/seed{seed}/summary.csv")
-    assert list(summary.columns) == ["seed", "optimizer", "final_loss", "tail_loss", "train_acc", "test_acc",
-                                     "diverged_at"]
+    assert list(summary.columns) == ["seed", "optimizer", "final_loss", "tail_loss", "mean_loss", "train_acc",
+                                     "test_acc", "diverged_at"]
     assert summary.test_acc.between(0, 1).all()
     init = read(project, f"init_mnist/seed{seed}/summary.csv")
     assert init.init.tolist() == ["std=0.01", "Xavier", "He"]
@@ -117,26 +122,30 @@ def edit(path):
 def test_plotting_change_reruns_only_plotting(project, tmp_path):
     work = copy_with_results(project, tmp_path)
     edit(work / "src" / "dlscratch" / "plotting.py")
+    # every figure family, and the index that shows them; no experiment, no claims
     assert planned_rules(work) == {"plot_paths", "plot_loss", "plot_histograms", "plot_batchnorm",
-                                   "plot_regularization", "plot_random_search"}
+                                   "plot_regularization", "plot_random_search", "plot_seeds", "index"}
 
 
 def test_plot_script_change_reruns_only_its_figures(project, tmp_path):
     work = copy_with_results(project, tmp_path)
     edit(work / "workflow" / "scripts" / "plot_batchnorm.py")
-    assert planned_rules(work) == {"plot_batchnorm"}
+    assert planned_rules(work) == {"plot_batchnorm", "index"}
+
+
+BATCHNORM_AND_DOWNSTREAM = {"batchnorm", "plot_batchnorm", "plot_seeds", "claims", "index"}
 
 
 def test_config_change_reruns_only_that_experiment(project, tmp_path):
     work = copy_with_results(project, tmp_path)
     (work / "config" / "override.yaml").write_text("batchnorm:\n  lr: 0.02\n")
-    assert planned_rules(work, configfiles=("config/test.yaml", "config/override.yaml")) == {"batchnorm", "plot_batchnorm"}
+    assert planned_rules(work, configfiles=("config/test.yaml", "config/override.yaml")) == BATCHNORM_AND_DOWNSTREAM
 
 
 def test_library_change_reruns_the_experiments_that_use_it(project, tmp_path):
     work = copy_with_results(project, tmp_path)
     edit(work / "src" / "dlscratch" / "experiments" / "batchnorm.py")
-    assert planned_rules(work) == {"batchnorm", "plot_batchnorm"}
+    assert planned_rules(work) == BATCHNORM_AND_DOWNSTREAM
     edit(work / "src" / "dlscratch" / "layers.py")
     rules = planned_rules(work)
     assert {"optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout",
@@ -163,3 +172,22 @@ def test_bad_config_fails_before_any_job_runs(tmp_path, override, key):
     assert proc.returncode != 0
     assert key in proc.stdout + proc.stderr
     assert not (work / "results").exists()
+
+
+def test_claims_table_has_every_claim_with_a_computed_verdict(project):
+    claims = read(project, "claims.csv")
+    assert set(claims.claim) >= {"6-8", "6-9", "6-10", "6-11", "6-13", "6-14", "6-15", "6-18/6-19", "6-20",
+                                 "6-21", "6-23", "6-24"}
+    assert claims.verdict.isin(["holds", "does not hold", "mixed"]).all()
+    assert (claims.loc[claims.claim != "6-8", "n_seeds"] == 2).all()
+    md = (project / "results" / "claims.md").read_text()
+    assert md.count("\n| 6-") == len(claims)
+
+
+def test_index_shows_every_figure_the_claims_and_the_times(project):
+    index = (project / "results" / "index.html").read_text()
+    for fig in FIGURES + SEED_FIGURES:
+        assert f'src="figures/{fig}.png"' in index, fig
+    assert index.count("<tr><td>6-") == len(read(project, "claims.csv"))
+    for experiment in ["optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout", "random_search"]:
+        assert f"<tr><td>{experiment}</td>" in index

@@ -120,41 +120,80 @@ SEARCH_FIGURES = ["fig6-24_random_search", "fig6-24x_random_search_scatter"]
 SEARCH_SHARDS = range(config["random_search"]["shards"])
 
 
-def figure_files(names):
-    return expand("results/figures/{fig}.{ext}", fig=names, ext=["png", "pdf"])
+def per_seed(pattern):
+    return expand(pattern, seed=SEEDS)
 
 
-def all_figures():
-    return figure_files(
-        list(PATH_FIGURES)
-        + list(LOSS_FIGURES)
-        + list(HISTOGRAM_FIGURES)
-        + BN_FIGURES
-        + REGULARIZATION_FIGURES
-        + SEARCH_FIGURES
+WEIGHT_DECAY_TABLES = expand(
+    "results/weight_decay/seed{seed}/lambda{lam}.csv",
+    seed=SEEDS,
+    lam=[f"{float(v):g}" for v in LAMBDAS],
+)
+DROPOUT_TABLES = expand(
+    "results/dropout/seed{seed}/{variant}.csv", seed=SEEDS, variant=["without", "with"]
+)
+
+# several-seed companions: mean and min-max band over seeds
+SEED_FIGURES = (
+    [f"{fig}_seeds" for fig in LOSS_FIGURES]
+    + ["fig6-19_batchnorm_grid_seeds"]
+    + [f"{fig}_seeds" for fig in REGULARIZATION_FIGURES]
+    + ["fig6-24x_random_search_scatter_seeds"]
+)
+
+BOOK_FIGURES = (
+    list(PATH_FIGURES)
+    + list(LOSS_FIGURES)
+    + list(HISTOGRAM_FIGURES)
+    + BN_FIGURES
+    + REGULARIZATION_FIGURES
+    + SEARCH_FIGURES
+)
+ALL_FIGURES = BOOK_FIGURES + SEED_FIGURES
+
+ALL_BENCHMARKS = (
+    ["results/benchmarks/optimizer_paths.tsv"]
+    + per_seed("results/benchmarks/optimizer_mnist/seed{seed}.tsv")
+    + per_seed("results/benchmarks/activations/seed{seed}.tsv")
+    + per_seed("results/benchmarks/init_mnist/seed{seed}.tsv")
+    + per_seed("results/benchmarks/batchnorm/seed{seed}.tsv")
+    + expand(
+        "results/benchmarks/weight_decay/seed{seed}_lambda{lam}.tsv",
+        seed=SEEDS,
+        lam=[f"{float(v):g}" for v in LAMBDAS],
     )
+    + expand(
+        "results/benchmarks/dropout/seed{seed}_{variant}.tsv",
+        seed=SEEDS,
+        variant=["without", "with"],
+    )
+    + expand(
+        "results/benchmarks/random_search/seed{seed}_shard{shard}.tsv",
+        seed=SEEDS,
+        shard=SEARCH_SHARDS,
+    )
+)
 
 
-def all_tables():
+def figure_files(names, exts=("png", "pdf")):
+    return expand("results/figures/{fig}.{ext}", fig=names, ext=exts)
+
+
+def all_outputs():
+    """Every figure (book-style and several-seed), every table, the claims and the index."""
     return (
-        ["results/optimizer_paths/paths.csv"]
+        figure_files(ALL_FIGURES)
+        + ["results/optimizer_paths/paths.csv"]
         + expand(
             "results/{experiment}/seed{seed}/summary.csv",
             experiment=["optimizer_mnist", "init_mnist", "random_search"],
             seed=SEEDS,
         )
-        + expand("results/activations/seed{seed}/stats.csv", seed=SEEDS)
-        + expand("results/batchnorm/seed{seed}/accuracy.csv", seed=SEEDS)
-        + expand(
-            "results/weight_decay/seed{seed}/lambda{lam}.csv",
-            seed=SEEDS,
-            lam=[lambda_label(v) for v in LAMBDAS],
-        )
-        + expand(
-            "results/dropout/seed{seed}/{variant}.csv",
-            seed=SEEDS,
-            variant=["without", "with"],
-        )
+        + per_seed("results/activations/seed{seed}/stats.csv")
+        + per_seed("results/batchnorm/seed{seed}/accuracy.csv")
+        + WEIGHT_DECAY_TABLES
+        + DROPOUT_TABLES
+        + ["results/claims.md", "results/claims.csv", "results/index.html"]
     )
 
 

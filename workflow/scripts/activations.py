@@ -8,5 +8,7 @@ with job(snakemake):
         cfg["cases"], seed=int(snakemake.wildcards.seed), n_samples=cfg["n_samples"],
         n_units=cfg["n_units"], n_layers=cfg["n_layers"], bins=cfg["bins"],
     )
+    for table in (hist, stats):
+        table.insert(0, "seed", int(snakemake.wildcards.seed))
     write_table(hist, snakemake.output.hist)
     write_table(stats, snakemake.output.stats)

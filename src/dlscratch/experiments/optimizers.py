@@ -33,8 +33,9 @@ def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, see
     (inference mode), as the book records it.
 
     Returns (loss table: <variant_column>, iteration, loss;
-             summary: <variant_column>, final_loss, tail_loss, train_acc, test_acc, diverged_at),
-    where tail_loss is the mean loss of the last ``tail`` iterations.
+             summary: <variant_column>, final_loss, tail_loss, mean_loss, train_acc, test_acc, diverged_at),
+    where tail_loss is the mean loss of the last ``tail`` iterations and mean_loss the mean
+    over all iterations (the area under the curve: lower means faster learning).
     """
     (x_train, t_train), (x_test, t_test) = data
     schedule = minibatch_schedule(len(x_train), batch_size, iterations, generator(seed, experiment, "batches"))
@@ -51,6 +52,7 @@ def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, see
             variant_column: name,
             "final_loss": loss[-1],
             "tail_loss": float(np.mean(loss[-tail:])),
+            "mean_loss": float(np.mean(loss)),
             "train_acc": np.nan if diverged else net.accuracy(x_train, t_train),
             "test_acc": np.nan if diverged else net.accuracy(x_test, t_test),
             "diverged_at": diverged_value(h.diverged_at),

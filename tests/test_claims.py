@@ -1,0 +1,136 @@
+"""Claims: verdicts computed from the tables, flipping when fabricated tables say otherwise."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlscratch.claims import claims_markdown, evaluate_claims, t_interval
+
+SEEDS = [0, 1, 2]
+
+
+def fabricated_tables():
+    """Tables of three seeds in which every claim of the chapter holds."""
+    paths = pd.DataFrame([{"optimizer": n, "step": 30, "f": f} for n, f in
+                          [("SGD", 0.01), ("Momentum", 0.05), ("AdaGrad", 0.001), ("Adam", 0.1)]])
+    opt = pd.DataFrame([{"seed": s, "optimizer": n, "tail_loss": tl, "mean_loss": ml, "test_acc": acc}
+                        for s in SEEDS for n, tl, ml, acc in
+                        [("SGD", 0.25, 0.5, 0.92), ("Momentum", 0.06, 0.2, 0.97), ("AdaGrad", 0.03, 0.1, 0.97),
+                         ("Adam", 0.04, 0.15, 0.97)]])
+    stats = []
+    for s in SEEDS:
+        for layer in range(1, 6):
+            for case, std, low, high, mid in [("sigmoid_std1", 0.44, 0.35, 0.35, 0.04),
+                                              ("sigmoid_std0.01", 0.013, 0, 0, 1.0),
+                                              ("sigmoid_xavier", 0.13, 0, 0, 0.5)]:
+                stats.append({"seed": s, "case": case, "layer": layer, "std": std, "frac_below_0.05": low,
+                              "frac_above_0.95": high, "frac_0.4_0.6": mid})
+            for case, std in [("relu_he", 0.9), ("relu_std0.01", 0.05 * 10.0 ** (-(layer - 1) * 1.2)),
+                              ("relu_xavier", 0.6 * 0.7 ** (layer - 1))]:
+                stats.append({"seed": s, "case": case, "layer": layer, "std": std, "frac_below_0.05": 0.5,
+                              "frac_above_0.95": 0.1, "frac_0.4_0.6": 0.05})
+    init = pd.DataFrame([{"seed": s, "init": n, "tail_loss": tl, "mean_loss": ml} for s in SEEDS for n, tl, ml in
+                         [("std=0.01", 2.302, 2.302), ("Xavier", 0.3, 0.6), ("He", 0.2, 0.4)]])
+    bn = pd.DataFrame([{"seed": s, "std_index": i, "model": m, "epoch": 20,
+                        "train_acc": (0.9 if m == "batchnorm" else (0.95 if i == 3 else 0.1)),
+                        "diverged_at": math.nan}
+                       for s in SEEDS for i in range(16) for m in ("batchnorm", "plain")])
+    decay = pd.DataFrame([{"seed": s, "weight_decay": lam, "epoch": 201, "train_acc": tr, "test_acc": te}
+                          for s in SEEDS for lam, tr, te in [(0.0, 1.0, 0.75), (0.1, 0.93, 0.74)]])
+    dropout = pd.DataFrame([{"seed": s, "variant": v, "dropout_ratio": r, "epoch": 301, "train_acc": tr,
+                             "test_acc": te}
+                            for s in SEEDS for v, r, tr, te in [("without", 0.0, 1.0, 0.74), ("with", 0.15, 0.92, 0.70)]])
+    search = pd.DataFrame([{"seed": s, "rank": r, "trial": r, "lr": 10 ** -2.5, "weight_decay": 10 ** -7,
+                            "val_acc": 0.8 - r / 100} for s in SEEDS for r in range(1, 11)])
+    return {"paths": paths, "optimizer_mnist": opt, "activations": pd.DataFrame(stats), "init_mnist": init,
+            "batchnorm": bn, "weight_decay": decay, "dropout": dropout, "random_search": search}
+
+
+def verdicts(tables):
+    claims = evaluate_claims(tables)
+    return claims, dict(zip(claims["claim"] + " | " + claims["statement"], claims["verdict"]))
+
+
+def find(verdict_map, prefix, words):
+    keys = [k for k in verdict_map if k.startswith(prefix) and all(w in k for w in words)]
+    assert len(keys) == 1, (prefix, words, keys)
+    return verdict_map[keys[0]]
+
+
+def test_every_listed_claim_is_present_and_holds_on_favourable_tables():
+    claims, v = verdicts(fabricated_tables())
+    assert set(claims["claim"]) >= {"6-8", "6-9", "6-10", "6-11", "6-13", "6-14", "6-15", "6-18/6-19", "6-19",
+                                    "6-20", "6-21", "6-23", "6-24"}
+    assert set(claims["verdict"]) == {"holds"}, claims[claims.verdict != "holds"][["statement", "verdict"]]
+    assert (claims.loc[claims.claim != "6-8", "n_seeds"] == 3).all()
+
+
+def set_where(table, column, value, **where):
+    """A change to a fabricated table: ``column`` = ``value`` on the rows matching ``where``."""
+    def change(tables):
+        df = tables[table]
+        mask = np.ones(len(df), dtype=bool)
+        for key, wanted in where.items():
+            mask &= (df[key] == wanted).to_numpy()
+        df.loc[mask, column] = value
+    return change
+
+
+def set_paths_f(tables):
+    tables["paths"]["f"] = [0.01, 0.05, 0.2, 0.1]  # AdaGrad no longer closest
+
+
+@pytest.mark.parametrize(
+    "change, prefix, words, expected",
+    [
+        (set_where("optimizer_mnist", "tail_loss", 0.5, optimizer="Momentum"),  # SGD beats Momentum everywhere
+         "6-9", ["Momentum", "lower training loss"], "does not hold"),
+        (set_where("optimizer_mnist", "mean_loss", 0.3, optimizer="AdaGrad", seed=0),  # only in seed 0
+         "6-9", ["fastest"], "mixed"),
+        (set_paths_f, "6-8", ["AdaGrad"], "does not hold"),
+        (set_where("init_mnist", "tail_loss", 1.5, init="std=0.01"), "6-15", ["0.01"], "does not hold"),
+        (set_where("batchnorm", "train_acc", 0.95, model="plain"), "6-18/6-19", ["BatchNorm"], "does not hold"),
+        (set_where("dropout", "test_acc", 0.5, variant="with"), "6-23", ["Dropout"], "does not hold"),
+        (set_where("random_search", "lr", 1e-4), "6-24", ["lr"], "does not hold"),
+        (set_where("activations", "frac_above_0.95", 0.0), "6-10", ["pile"], "does not hold"),
+        (set_where("weight_decay", "test_acc", 0.9, weight_decay=0.0), "6-20", ["gap"], "does not hold"),
+    ],
+)
+def test_verdict_flips_with_the_data(change, prefix, words, expected):
+    tables = fabricated_tables()
+    assert find(verdicts(tables)[1], prefix, words) == "holds"
+    change(tables)
+    assert find(verdicts(tables)[1], prefix, words) == expected
+
+
+def test_diverged_plain_nets_count_as_not_learning():
+    tables = fabricated_tables()
+    bn = tables["batchnorm"]
+    bn.loc[(bn.model == "plain") & (bn.std_index == 0), ["train_acc", "diverged_at"]] = [math.nan, 5.0]
+    claims, v = verdicts(tables)
+    row = claims[claims.claim == "6-18/6-19"].iloc[0]
+    assert row.per_seed == "0: 15; 1: 15; 2: 15" and row.verdict == "holds"
+
+
+def test_missing_variant_is_not_measured_rather_than_a_crash():
+    tables = fabricated_tables()
+    tables["optimizer_mnist"] = tables["optimizer_mnist"][tables["optimizer_mnist"].optimizer != "AdaGrad"]
+    claims, _ = verdicts(tables)
+    assert (claims.loc[claims.claim == "6-9", "verdict"] == "not measured").all()
+    assert "6-15" in set(claims.claim)
+
+
+def test_t_interval():
+    mean, low, high = t_interval([1.0, 2.0, 3.0])
+    half = 4.303 * 1.0 / math.sqrt(3)
+    assert (mean, low, high) == pytest.approx((2.0, 2.0 - half, 2.0 + half))
+    assert math.isnan(t_interval([5.0])[1])
+
+
+def test_markdown_lists_every_claim():
+    claims = evaluate_claims(fabricated_tables())
+    md = claims_markdown(claims)
+    assert md.count("\n| 6-") == len(claims)
+    assert "**holds**" in md
