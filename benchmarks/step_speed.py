@@ -1,7 +1,7 @@
 """Steps per second of one training step (forward + backward + SGD update) of the
 784-100-100-100-100-10 ReLU net at batch 128, in float32 and float64.
 
-Usage: python benchmarks/step_speed.py [--seconds 3]
+Usage: python benchmarks/step_speed.py [--seconds 3]   (benchmarks/run.py prints this and more)
 Run it with the machine otherwise idle; BLAS threads are reported (threadpoolctl).
 """
 

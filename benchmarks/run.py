@@ -1,0 +1,134 @@
+"""The speed benchmark: one command, figures printed.
+
+    python benchmarks/run.py              # steps/s, MNIST loading, the book-scale pipeline with one seed
+    python benchmarks/run.py --seeds 5    # ... with five seeds
+    python benchmarks/run.py --quick      # steps/s and loading only
+
+Prints: training steps per second (784-100-100-100-100-10 ReLU, batch 128, float32 and
+float64, default BLAS threads and one); MNIST load times; then runs the whole book-scale
+pipeline from an empty results/ in a temporary copy of the project with `--cores 4`
+and prints its wall time, each experiment's job time and peak RSS (from Snakemake's
+benchmark files), the BLAS threads each job ran with, and the time a plotting-only
+change takes to redraw. Run it with the machine otherwise idle.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from step_speed import steps_per_second
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def print_steps(seconds):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    info = threadpool_info()
+    print("BLAS:", ", ".join(f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads, "
+                             f"{i.get('architecture')})" for i in info))
+    print(f"\n{'dtype':8} {'BLAS threads':13} {'steps/s':>8}")
+    for limit in (None, 1):
+        for dtype in (np.float32, np.float64):
+            if limit is None:
+                sps = steps_per_second(dtype, seconds)
+            else:
+                with threadpool_limits(limits=limit):
+                    sps = steps_per_second(dtype, seconds)
+            label = "default" if limit is None else str(limit)
+            print(f"{np.dtype(dtype).name:8} {label:13} {sps:8.0f}")
+
+
+def print_loading():
+    from dlscratch.datasets import DEFAULT_DATA_DIR, load_mnist
+
+    with tempfile.TemporaryDirectory() as cache:
+        start = time.perf_counter()
+        load_mnist(cache_dir=cache)
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        load_mnist(cache_dir=cache)
+        warm = time.perf_counter() - start
+    print(f"\nMNIST load: {cold:.2f} s from the .gz files (decompress, verify, cache), "
+          f"{warm:.2f} s from the verified cache ({DEFAULT_DATA_DIR})")
+
+
+def copy_project(dest):
+    for name in ["Snakefile", "workflow", "config", "src"]:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    (dest / "resources").mkdir()
+    (dest / "resources" / "mnist").symlink_to(ROOT / "resources" / "mnist")
+
+
+def snakemake(workdir, *args):
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "snakemake", "--cores", "4", *args], cwd=workdir, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def experiment_table(workdir):
+    rows = []
+    for path in sorted((workdir / "results" / "benchmarks").rglob("*.tsv")):
+        bench = pd.read_csv(path, sep="\t")
+        experiment = path.stem if path.parent.name == "benchmarks" else path.parent.name
+        rows.append({"experiment": experiment, "job_s": bench["s"].iloc[-1], "cpu_s": bench["cpu_time"].iloc[-1],
+                     "max_rss_mb": bench["max_rss"].iloc[-1]})
+    df = pd.DataFrame(rows)
+    return df.groupby("experiment").agg(jobs=("job_s", "size"), job_s=("job_s", "sum"), cpu_s=("cpu_s", "sum"),
+                                        max_rss_mb=("max_rss_mb", "max")).sort_values("job_s", ascending=False)
+
+
+def blas_threads(workdir):
+    threads = set()
+    for log in (workdir / "results" / "logs").rglob("*.log"):
+        first = log.read_text().splitlines()[0]
+        threads.update(int(part.split(":")[1].split(",")[0]) for part in first.split("'num_threads'")[1:])
+    return sorted(threads)
+
+
+def print_pipeline(seeds):
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        copy_project(work)
+        wall = snakemake(work, "--config", f"seeds={list(range(seeds))}")
+        print(f"\nbook-scale pipeline, {seeds} seed(s), snakemake --cores 4 from empty results/: {wall:.1f} s wall")
+        table = experiment_table(work)
+        print(table.to_string(float_format=lambda v: f"{v:.1f}"))
+        print(f"sum of job times {table.job_s.sum():.1f} s, of CPU times {table.cpu_s.sum():.1f} s; "
+              f"largest peak RSS {table.max_rss_mb.max():.0f} MB; BLAS threads per job: {blas_threads(work)}")
+        script = work / "workflow" / "scripts" / "plot_batchnorm.py"
+        script.write_text(script.read_text() + "\n# style change\n")
+        redraw = snakemake(work, "--config", f"seeds={list(range(seeds))}")
+        log = (work / "results" / "logs" / "figures" / "batchnorm.log").read_text()
+        job = float(log.split("elapsed")[-1].split()[0])
+        print(f"plotting-only change (plot_batchnorm.py edited): {redraw:.1f} s for snakemake in all, "
+              f"{job:.1f} s for the redrawing job")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each steps/s measurement")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds for the pipeline run")
+    parser.add_argument("--quick", action="store_true", help="skip the pipeline run")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"numpy {np.__version__}")
+    print_steps(args.seconds)
+    print_loading()
+    if not args.quick:
+        print_pipeline(args.seeds)
+
+
+if __name__ == "__main__":
+    main()
