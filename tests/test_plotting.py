@@ -364,3 +364,21 @@ def test_histogram_ymax_clips_and_labels_the_first_bar():
     ax = fig.axes[0]
     assert ax.get_ylim() == (0, 700)
     assert [t.get_text() for t in ax.texts] == ["5000"]
+
+
+@pytest.mark.parametrize("band", [False, True])
+def test_regularization_figures_one_per_book_figure(band):
+    from dlscratch.plotting import regularization_figures
+
+    epochs = np.arange(5)
+    decay = pd.DataFrame([{"seed": s, "weight_decay": lam, "epoch": e, "train_acc": 0.5, "test_acc": 0.4}
+                          for s in (0, 1) for lam in (0.0, 0.1) for e in epochs])
+    dropout = pd.DataFrame([{"seed": s, "variant": v, "dropout_ratio": r, "epoch": e, "train_acc": 0.5,
+                             "test_acc": 0.4} for s in (0, 1) for v, r in (("without", 0.0), ("with", 0.15))
+                            for e in epochs])
+    if not band:
+        decay, dropout = decay[decay.seed == 0], dropout[dropout.seed == 0]
+    figures = regularization_figures(decay, dropout, band=band)
+    assert list(figures) == ["fig6-20_overfitting", "fig6-21_weight_decay", "fig6-23_dropout"]
+    assert [ax.get_title() for ax in figures["fig6-23_dropout"].axes] == ["without Dropout", "Dropout (ratio 0.15)"]
+    assert figures["fig6-21_weight_decay"].axes[0].get_title() == "weight decay λ = 0.1"

@@ -359,3 +359,26 @@ def plot_random_search_scatter(summary):
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="weight decay")
     ax.legend(loc="best", fontsize=8)
     return fig
+
+
+# --------------------------------------------------------------------------- figure families
+
+
+def regularization_figures(decay, dropout, band=False):
+    """Figs 6-20, 6-21 and 6-23 from the weight-decay and dropout tables.
+
+    ``decay`` has a ``weight_decay`` column (first λ → Fig 6-20, the others → Fig 6-21),
+    ``dropout`` a ``variant`` column ("without", "with") and ``dropout_ratio``. With
+    ``band`` the tables hold several seeds and the figures show mean and min–max.
+    Returns {figure name: Figure}.
+    """
+    draw = plot_train_test_band if band else plot_train_test
+    decay = decay.assign(variant=decay["weight_decay"].map(lambda v: f"{v:g}"))
+    panels = [(v, None, f"weight decay λ = {v}") for v in decay["variant"].unique()]
+    figures = {"fig6-20_overfitting": draw(decay, panels[:1])}
+    if len(panels) > 1:
+        figures["fig6-21_weight_decay"] = draw(decay, panels[1:])
+    ratio = dropout.loc[dropout["variant"] == "with", "dropout_ratio"].iloc[0]
+    figures["fig6-23_dropout"] = draw(dropout, [("without", None, "without Dropout"),
+                                                ("with", None, f"Dropout (ratio {ratio:g})")])
+    return figures

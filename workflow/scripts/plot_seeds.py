@@ -5,7 +5,7 @@ from dlscratch.plotting import (
     plot_batchnorm_grid_band,
     plot_loss_band,
     plot_random_search_scatter,
-    plot_train_test_band,
+    regularization_figures,
 )
 from dlscratch.tables import read_tables
 
@@ -21,15 +21,9 @@ with job(snakemake):
                  snakemake.output)
 
     decay = pd.concat([pd.read_csv(p) for p in snakemake.input.weight_decay], ignore_index=True)
-    decay["variant"] = decay["weight_decay"].map(lambda v: f"{v:g}")
-    panels = [(v, None, f"weight decay λ = {v}") for v in decay["variant"].unique()]
-    save_outputs(plot_train_test_band(decay, panels[:1]), "fig6-20_overfitting_seeds", snakemake.output)
-    if len(panels) > 1:
-        save_outputs(plot_train_test_band(decay, panels[1:]), "fig6-21_weight_decay_seeds", snakemake.output)
     dropout = pd.concat([pd.read_csv(p) for p in snakemake.input.dropout], ignore_index=True)
-    ratio = dropout.loc[dropout["variant"] == "with", "dropout_ratio"].iloc[0]
-    panels = [("without", None, "without Dropout"), ("with", None, f"Dropout (ratio {ratio:g})")]
-    save_outputs(plot_train_test_band(dropout, panels), "fig6-23_dropout_seeds", snakemake.output)
+    for name, fig in regularization_figures(decay, dropout, band=True).items():
+        save_outputs(fig, f"{name}_seeds", snakemake.output)
 
     # every trial of every seed, ranked together
     search = pd.concat([pd.read_csv(p) for p in snakemake.input.random_search], ignore_index=True)
