@@ -113,3 +113,9 @@ def test_check_config_does_not_mutate_a_valid_config():
     before = copy.deepcopy(cfg)
     check_config(cfg)
     assert cfg == before
+
+
+def test_one_seed_config_is_valid():
+    cfg = book_config()
+    cfg.update(yaml.safe_load((ROOT / "config" / "one_seed.yaml").read_text()))
+    assert validated(cfg)["seeds"] == [0]
