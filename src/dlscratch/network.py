@@ -120,7 +120,7 @@ class MultiLayerNet:
         y = self.predict(x, train_flg)
         loss = self.last_layer.forward(y, t)
         if self.weight_decay_lambda:
-            squares = sum(np.sum(self.params[f"W{i}"] ** 2) for i in range(1, self.hidden_layer_num + 2))
+            squares = sum(np.vdot(W, W) for W in (self.params[f"W{i}"] for i in range(1, self.hidden_layer_num + 2)))
             loss = loss + 0.5 * self.weight_decay_lambda * squares
         return loss
 
