@@ -191,3 +191,16 @@ def test_index_shows_every_figure_the_claims_and_the_times(project):
     assert index.count("<tr><td>6-") == len(read(project, "claims.csv"))
     for experiment in ["optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout", "random_search"]:
         assert f"<tr><td>{experiment}</td>" in index
+
+
+def test_snakemake_report_builds_with_rendered_captions(project, tmp_path):
+    report = tmp_path / "report.zip"
+    snakemake(project, "--report", str(report))
+    import zipfile
+
+    with zipfile.ZipFile(report) as z:
+        names = z.namelist()
+        text = "".join(z.read(n).decode("utf-8", "ignore") for n in names if n.endswith((".html", ".js", ".json")))
+    assert sum(n.endswith(".png") for n in names) == len(FIGURES + SEED_FIGURES)
+    assert "Start [-7.0, 2.0], 30 updates" in text  # a caption rendered with the config
+    assert "Several seeds (2: 0, 1)" in text
