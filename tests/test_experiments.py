@@ -23,12 +23,12 @@ def data():
 
 @pytest.fixture
 def recorded_batches(monkeypatch):
-    """Every (network id, batch) the Trainer trains on."""
+    """Every (network, batch) the Trainer trains on."""
     seen = []
     original = trainer_module.Trainer.step
 
     def step(self, batch, iteration):
-        seen.append((id(self.network), batch.copy()))
+        seen.append((self.network, batch.copy()))  # holding the network keeps its identity unique
         return original(self, batch, iteration)
 
     monkeypatch.setattr(trainer_module.Trainer, "step", step)
@@ -38,7 +38,7 @@ def recorded_batches(monkeypatch):
 def batches_per_network(seen):
     per = {}
     for net, batch in seen:
-        per.setdefault(net, []).append(batch)
+        per.setdefault(id(net), []).append(batch)
     return [np.array(b) for b in per.values()]
 
 

@@ -41,4 +41,4 @@ rule init_mnist:
     params:
         cfg=config["init_mnist"],
     script:
-        "../scripts/init_mnist.py"
+        "../scripts/loss_curves.py"

@@ -40,4 +40,4 @@ rule optimizer_mnist:
     params:
         cfg=config["optimizer_mnist"],
     script:
-        "../scripts/optimizer_mnist.py"
+        "../scripts/loss_curves.py"

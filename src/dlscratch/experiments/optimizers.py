@@ -58,3 +58,31 @@ def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, see
             "diverged_at": diverged_value(h.diverged_at),
         })
     return pd.concat(curves, ignore_index=True), pd.DataFrame(summary)
+
+
+def optimizer_variants(cfg):
+    """Variants of the optimizer comparison (Fig 6-9): the default net, one per optimizer."""
+    return {name: ({}, spec) for name, spec in cfg["optimizers"].items()}
+
+
+def init_variants(cfg):
+    """Variants of the initialisation comparison (Fig 6-15): one weight std each, one optimizer."""
+    return {label: ({"weight_init_std": std, "activation": cfg["activation"]}, cfg["optimizer"])
+            for label, std in cfg["inits"].items()}
+
+
+LOSS_CURVE_EXPERIMENTS = {"optimizer_mnist": (optimizer_variants, "optimizer"),
+                          "init_mnist": (init_variants, "init")}
+
+
+def loss_curve_experiment(experiment, cfg, mnist, seed):
+    """Run ``optimizer_mnist`` or ``init_mnist`` from its config block on
+    ((x_train, t_train), (x_test, t_test)); returns the loss and summary tables."""
+    variants, column = LOSS_CURVE_EXPERIMENTS[experiment]
+    (x, t), test = mnist
+    n = cfg["train_size"]
+    loss, summary = paired_loss_curves(((x[:n], t[:n]), test), variants(cfg), cfg["hidden_sizes"],
+                                       cfg["batch_size"], cfg["iterations"], seed=seed, experiment=experiment,
+                                       variant_column=column)
+    summary.insert(0, "seed", seed)
+    return loss, summary
