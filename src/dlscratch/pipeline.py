@@ -6,8 +6,13 @@ import platform
 import sys
 import time
 import traceback
+from pathlib import Path
 
 from threadpoolctl import threadpool_info, threadpool_limits
+
+from .datasets import load_mnist
+from .provenance import record, to_json
+from .tables import atomic_write_text
 
 
 def keep_freed_memory():
@@ -60,9 +65,6 @@ def _write_provenance(snakemake, blas):
     names = dict(snakemake.output.items())
     if "provenance" not in names:
         return
-    from .provenance import record, to_json
-    from .tables import atomic_write_text
-
     outputs = [p for p in snakemake.output if p != names["provenance"]]
     params = {k: v for k, v in snakemake.params.items()}
     rec = record(snakemake.rule, dict(snakemake.wildcards.items()), params, list(snakemake.input), outputs, blas)
@@ -71,18 +73,12 @@ def _write_provenance(snakemake, blas):
 
 def load_mnist_input(snakemake):
     """MNIST from the directory of the rule's ``mnist`` input files (verified on load)."""
-    from pathlib import Path
-
-    from .datasets import load_mnist
-
     return load_mnist(data_dir=Path(snakemake.input.mnist[0]).parent)
 
 
 def save_outputs(figure, name, outputs):
     """Save ``figure`` to every output file whose name (without suffix) is ``name``."""
-    from pathlib import Path
-
-    from .plotting import save_figure
+    from .plotting import save_figure  # imported here: training jobs need no matplotlib
 
     paths = [p for p in outputs if Path(p).stem == name]
     if not paths:
