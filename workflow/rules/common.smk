@@ -23,7 +23,8 @@ wildcard_constraints:
 
 
 # Snakemake does not follow imports: the library modules a rule runs are declared as
-# inputs, so editing one reruns exactly the rules that use it.
+# inputs, so editing one reruns exactly the rules that use it. (provenance.py is left
+# out on purpose: it changes the records a job writes, never its results.)
 def lib(*modules):
     return [f"src/dlscratch/{m}.py" for m in modules]
 
