@@ -78,7 +78,10 @@ def load_mnist_input(snakemake):
 
 def save_outputs(figure, name, outputs):
     """Save ``figure`` to every output file whose name (without suffix) is ``name``."""
-    from .plotting import save_figure  # imported here: training jobs need no matplotlib
+    import matplotlib  # imported here: training jobs need no matplotlib
+
+    matplotlib.use("Agg")  # pipeline jobs draw headless and never show anything
+    from .plotting import save_figure
 
     paths = [p for p in outputs if Path(p).stem == name]
     if not paths:
