@@ -3,6 +3,7 @@
     python benchmarks/run.py              # steps/s, MNIST loading, the book-scale pipeline with one seed
     python benchmarks/run.py --seeds 5    # ... with five seeds
     python benchmarks/run.py --quick      # steps/s and loading only
+    python benchmarks/run.py --profile    # where the time goes, per experiment (cProfile)
 
 Prints: training steps per second (784-100-100-100-100-10 ReLU, batch 128, float32 and
 float64, default BLAS threads and one); MNIST load times; then runs the whole book-scale
@@ -117,12 +118,59 @@ def print_pipeline(seeds):
               f"{job:.1f} s for the redrawing job")
 
 
+def print_profiles(top=8):
+    """cProfile of a shortened run of each kind of experiment (one BLAS thread, as a job):
+    the functions that take the most time, by own time."""
+    import cProfile
+    import pstats
+
+    from threadpoolctl import threadpool_limits
+
+    from dlscratch.datasets import load_mnist
+    from dlscratch.experiments.batchnorm import batchnorm_comparison
+    from dlscratch.experiments.optimizers import optimizer_variants, paired_loss_curves
+    from dlscratch.experiments.regularization import overfit_run
+    from dlscratch.experiments.search import run_trials, sample_trials, validation_split
+    from dlscratch.pipeline import keep_freed_memory
+
+    keep_freed_memory()
+    data = load_mnist()
+    (x, t), _ = data
+    runs = {
+        "optimizer_mnist (200 of 2000 iterations)": lambda: paired_loss_curves(
+            data, optimizer_variants({"optimizers": {n: {"name": n} for n in ["sgd", "momentum", "adagrad", "adam"]}}),
+            [100] * 4, 128, 200, seed=0, experiment="optimizer_mnist"),
+        "batchnorm (4 of 16 scales)": lambda: batchnorm_comparison(
+            x[:1000], t[:1000], [1.0, 0.1, 0.01, 0.001], [100] * 5, 0.01, 100, 20, seed=0),
+        "dropout (30 of 301 epochs)": lambda: overfit_run(
+            data, 300, [100] * 6, 0.01, 100, 30, seed=0, experiment="dropout", dropout_ratio=0.15),
+        "random_search (5 of 100 trials)": lambda: run_trials(
+            validation_split(x, t, 500, 0.2, 0), sample_trials(0, 5), [100] * 6, 100, 50, seed=0),
+    }
+    with threadpool_limits(limits=1):
+        for name, run in runs.items():
+            profile = cProfile.Profile()
+            start = time.perf_counter()
+            profile.runcall(run)
+            print(f"\n--- {name}: {time.perf_counter() - start:.2f} s (under cProfile)")
+            stats = pstats.Stats(profile)
+            rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+            total = sum(v[2] for v in stats.stats.values())
+            for (filename, line, func), (_, calls, own, cum, _) in rows:
+                where = f"{Path(filename).name}:{line}({func})"
+                print(f"  {own:7.2f} s own {100 * own / total:5.1f}%  {calls:8d} calls  {where}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each steps/s measurement")
     parser.add_argument("--seeds", type=int, default=1, help="seeds for the pipeline run")
     parser.add_argument("--quick", action="store_true", help="skip the pipeline run")
+    parser.add_argument("--profile", action="store_true", help="only profile shortened experiments")
     args = parser.parse_args()
+    if args.profile:
+        print_profiles()
+        return
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"numpy {np.__version__}")
     print_steps(args.seconds)
