@@ -28,6 +28,8 @@ import pandas as pd
 
 from step_speed import steps_per_second
 
+from dlscratch.index import experiment_times
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -79,15 +81,8 @@ def snakemake(workdir, *args):
 
 
 def experiment_table(workdir):
-    rows = []
-    for path in sorted((workdir / "results" / "benchmarks").rglob("*.tsv")):
-        bench = pd.read_csv(path, sep="\t")
-        experiment = path.stem if path.parent.name == "benchmarks" else path.parent.name
-        rows.append({"experiment": experiment, "job_s": bench["s"].iloc[-1], "cpu_s": bench["cpu_time"].iloc[-1],
-                     "max_rss_mb": bench["max_rss"].iloc[-1]})
-    df = pd.DataFrame(rows)
-    return df.groupby("experiment").agg(jobs=("job_s", "size"), job_s=("job_s", "sum"), cpu_s=("cpu_s", "sum"),
-                                        max_rss_mb=("max_rss_mb", "max")).sort_values("job_s", ascending=False)
+    times = experiment_times(sorted((workdir / "results" / "benchmarks").rglob("*.tsv")))
+    return times.rename(columns={"seconds": "job_s"}).set_index("experiment").sort_values("job_s", ascending=False)
 
 
 def blas_threads(workdir):

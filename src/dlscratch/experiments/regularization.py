@@ -13,9 +13,9 @@ def overfit_run(data, n_train, hidden_sizes, lr, batch_size, epochs, seed, exper
     diverged_at.
     """
     (x_train, t_train), (x_test, t_test) = data
-    x, t = x_train[:n_train], t_train[:n_train]
     if n_train > len(x_train):
         raise ValueError(f"n_train {n_train} exceeds the {len(x_train)} training images")
+    x, t = x_train[:n_train], t_train[:n_train]
     net = build_network(seed, experiment, x.shape[1], hidden_sizes, weight_decay_lambda=weight_decay_lambda,
                         use_dropout=dropout_ratio is not None, dropout_ratio=dropout_ratio or 0.0)
     schedule = epoch_schedule(seed, experiment, n_train, batch_size, epochs)
