@@ -9,7 +9,7 @@ from dlscratch.experiments.batchnorm import batchnorm_comparison
 from dlscratch.experiments.common import build_network
 from dlscratch.experiments.initialization import activation_histograms
 from dlscratch.experiments.optimizers import optimizer_paths, paired_loss_curves
-from dlscratch.experiments.regularization import overfit_run
+from dlscratch.experiments.regularization import baseline_epochs, first_epochs, overfit_run
 from dlscratch.experiments.search import run_trials, sample_trials, summarize_trials, validation_split
 
 
@@ -81,6 +81,35 @@ def test_overfit_pairs_share_weights_and_batches(data, recorded_batches):
     np.testing.assert_array_equal(runs[0], runs[1])
     assert without.epoch.tolist() == [0, 1, 2, 3]
     assert without.train_acc.iloc[0] == with_decay.train_acc.iloc[0]  # identical start
+
+
+def test_first_epochs_of_a_longer_run_are_the_shorter_run(data):
+    # what lets one unregularized run serve Fig 6-20 (201 epochs) and Fig 6-23 (301)
+    short = overfit_run(data, 100, [8, 8], 0.05, 30, 3, seed=2)
+    long = overfit_run(data, 100, [8, 8], 0.05, 30, 6, seed=2)
+    assert long.epoch.max() == 6
+    pd.testing.assert_frame_equal(first_epochs(long, 3, 100, 30), short)
+
+
+def test_first_epochs_keeps_a_divergence_only_within_them():
+    table = pd.DataFrame({"epoch": [0, 1, 2, 3], "train_acc": [0.1, 0.2, np.nan, np.nan],
+                          "test_acc": [0.1, 0.2, np.nan, np.nan], "diverged_at": 5.0})
+    # 100 images, batch 30: epochs end after 4, 7, 10 iterations
+    assert first_epochs(table, 1, 100, 30).diverged_at.isna().all()
+    assert (first_epochs(table, 2, 100, 30).diverged_at == 5.0).all()
+    assert len(first_epochs(table, 2, 100, 30)) == 3
+
+
+def test_baseline_is_shared_only_when_both_blocks_describe_the_same_run():
+    decay = {"train_size": 300, "hidden_sizes": [100] * 6, "lr": 0.01, "batch_size": 100, "epochs": 201,
+             "lambdas": [0.0, 0.1]}
+    dropout = {"train_size": 300, "hidden_sizes": [100] * 6, "lr": 0.01, "batch_size": 100, "epochs": 301,
+               "dropout_ratio": 0.15}
+    assert baseline_epochs(decay, dropout) == 301
+    assert baseline_epochs({**decay, "epochs": 400}, dropout) == 400
+    assert baseline_epochs({**decay, "lambdas": [0.1]}, dropout) is None
+    for key, value in [("train_size", 200), ("hidden_sizes", [100] * 5), ("lr", 0.02), ("batch_size", 50)]:
+        assert baseline_epochs(decay, {**dropout, key: value}) is None, key
 
 
 def test_paths_table():

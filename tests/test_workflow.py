@@ -41,9 +41,10 @@ def test_every_figure_is_made_as_png_and_pdf(project):
 
 def test_every_rule_wrote_a_log(project):
     logs = list((project / "results" / "logs").rglob("*.log"))
-    # 2 seeds x (optimizer_mnist, init_mnist, activations, batchnorm, 2 weight decay, 2 dropout,
-    # 2 search shards, search summary) + optimizer_paths + 7 figure families + claims + index
-    assert len(logs) == 2 * 11 + 1 + 7 + 2
+    # 2 seeds x (optimizer_mnist, init_mnist, activations, batchnorm, the shared unregularized
+    # run, weight decay 0.1, Dropout, 2 search shards, search summary) + optimizer_paths
+    # + 7 figure families + claims + index
+    assert len(logs) == 2 * 10 + 1 + 7 + 2
     assert all("elapsed" in p.read_text() for p in logs)
 
 
@@ -99,6 +100,24 @@ def test_regularization_tables(project):
         df = read(project, path)
         assert {"epoch", "train_acc", "test_acc", "diverged_at"} <= set(df.columns)
         assert df.epoch.tolist() == list(range(epochs + 1))
+
+
+def test_unregularized_run_is_one_job_and_identical_in_both_tables(project):
+    assert (project / "results" / "logs" / "overfit_baseline" / "seed0.log").exists()
+    assert not (project / "results" / "logs" / "weight_decay" / "seed0_lambda0.log").exists()
+    decay, dropout = read(project, "weight_decay/seed0/lambda0.csv"), read(project, "dropout/seed0/without.csv")
+    columns = ["epoch", "train_acc", "test_acc"]
+    pd.testing.assert_frame_equal(decay[columns], dropout[columns])
+
+
+def test_unregularized_run_is_run_twice_when_the_blocks_differ(project, tmp_path):
+    work = copy_with_results(project, tmp_path)
+    (work / "config" / "override.yaml").write_text("dropout:\n  lr: 0.02\n")
+    out = snakemake(work, "-n", configfiles=("config/test.yaml", "config/override.yaml")).stdout
+    assert "rule overfit_baseline" not in out
+    outputs = "\n".join(line for line in out.splitlines() if line.strip().startswith("output:"))
+    assert "results/dropout/seed0/without.csv" in outputs and "results/dropout/seed0/with.csv" in outputs
+    assert "results/weight_decay/seed0/lambda0.1.csv" not in outputs  # weight decay's settings did not change
 
 
 def test_random_search_tables(project):

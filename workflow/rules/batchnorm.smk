@@ -12,6 +12,7 @@ rule batchnorm:
         "results/logs/batchnorm/seed{seed}.log",
     benchmark:
         "results/benchmarks/batchnorm/seed{seed}.tsv"
+    priority: 30
     conda:
         "../envs/dlscratch.yaml"
     threads: 1

@@ -1,6 +1,9 @@
 # Shared definitions: checked config, seeds, library sources as inputs, figure lists.
 
+import re
+
 from dlscratch.config import batchnorm_stds, check_config
+from dlscratch.experiments.regularization import baseline_epochs
 
 check_config(config)
 
@@ -15,6 +18,11 @@ MNIST = [
         "t10k-labels-idx1-ubyte.gz",
     ]
 ]
+
+
+# Training rules carry a priority roughly proportional to their length (optimizer_mnist
+# 50 ... random-search shards 20): Snakemake starts the longest ready jobs first, so the
+# last jobs of a run are short ones and the cores do not idle at the end.
 
 
 wildcard_constraints:
@@ -116,6 +124,11 @@ LAMBDAS = config["weight_decay"]["lambdas"]
 REGULARIZATION_FIGURES = ["fig6-20_overfitting", "fig6-23_dropout"] + (
     ["fig6-21_weight_decay"] if len(LAMBDAS) > 1 else []
 )
+# the unregularized run shared by Figs 6-20 and 6-23 (None: run by each rule)
+BASELINE_EPOCHS = baseline_epochs(config["weight_decay"], config["dropout"])
+SEPARATE_LAMBDAS = [v for v in LAMBDAS if BASELINE_EPOCHS is None or float(v) != 0.0]
+SEPARATE_DROPOUT = ["with"] if BASELINE_EPOCHS is not None else ["without", "with"]
+
 SEARCH_FIGURES = ["fig6-24_random_search", "fig6-24x_random_search_scatter"]
 
 SEARCH_SHARDS = range(config["random_search"]["shards"])
@@ -161,12 +174,17 @@ ALL_BENCHMARKS = (
     + expand(
         "results/benchmarks/weight_decay/seed{seed}_lambda{lam}.tsv",
         seed=SEEDS,
-        lam=[f"{float(v):g}" for v in LAMBDAS],
+        lam=[f"{float(v):g}" for v in SEPARATE_LAMBDAS],
     )
     + expand(
         "results/benchmarks/dropout/seed{seed}_{variant}.tsv",
         seed=SEEDS,
-        variant=["without", "with"],
+        variant=SEPARATE_DROPOUT,
+    )
+    + (
+        per_seed("results/benchmarks/overfit_baseline/seed{seed}.tsv")
+        if BASELINE_EPOCHS is not None
+        else []
     )
     + expand(
         "results/benchmarks/random_search/seed{seed}_shard{shard}.tsv",

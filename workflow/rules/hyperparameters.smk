@@ -12,6 +12,7 @@ rule random_search_shard:
         "results/logs/random_search/seed{seed}_shard{shard}.log",
     benchmark:
         "results/benchmarks/random_search/seed{seed}_shard{shard}.tsv"
+    priority: 20
     conda:
         "../envs/dlscratch.yaml"
     threads: 1

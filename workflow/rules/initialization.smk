@@ -33,6 +33,7 @@ rule init_mnist:
         "results/logs/init_mnist/seed{seed}.log",
     benchmark:
         "results/benchmarks/init_mnist/seed{seed}.tsv"
+    priority: 30
     conda:
         "../envs/dlscratch.yaml"
     threads: 1

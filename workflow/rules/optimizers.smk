@@ -32,6 +32,7 @@ rule optimizer_mnist:
         "results/logs/optimizer_mnist/seed{seed}.log",
     benchmark:
         "results/benchmarks/optimizer_mnist/seed{seed}.tsv"
+    priority: 50
     conda:
         "../envs/dlscratch.yaml"
     threads: 1

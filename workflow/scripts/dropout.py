@@ -7,7 +7,7 @@ with job(snakemake):
     ratio = cfg["dropout_ratio"] if snakemake.wildcards.variant == "with" else None
     table = overfit_run(
         load_mnist_input(snakemake), cfg["train_size"], cfg["hidden_sizes"], cfg["lr"],
-        cfg["batch_size"], cfg["epochs"], seed=int(snakemake.wildcards.seed), experiment="dropout",
+        cfg["batch_size"], cfg["epochs"], seed=int(snakemake.wildcards.seed),
         dropout_ratio=ratio,
     )
     table.insert(0, "dropout_ratio", 0.0 if ratio is None else ratio)

@@ -7,7 +7,7 @@ with job(snakemake):
     lam = float(snakemake.wildcards.lam)
     table = overfit_run(
         load_mnist_input(snakemake), cfg["train_size"], cfg["hidden_sizes"], cfg["lr"],
-        cfg["batch_size"], cfg["epochs"], seed=int(snakemake.wildcards.seed), experiment="weight_decay",
+        cfg["batch_size"], cfg["epochs"], seed=int(snakemake.wildcards.seed),
         weight_decay_lambda=lam,
     )
     table.insert(0, "weight_decay", lam)
