@@ -135,9 +135,13 @@ def save_figure(fig, path):
 # --------------------------------------------------------------------------- optimizer paths
 
 
-def _book_function_grid():
-    """f(x, y) = x**2/20 + y**2 on the book's grid, masked as the book does (Z > 7 set to 0)."""
-    X, Y = np.meshgrid(np.arange(-10, 10, 0.01), np.arange(-5, 5, 0.01))
+def _book_function_grid(step=0.05):
+    """f(x, y) = x**2/20 + y**2 on the book's grid, masked as the book does (Z > 7 set to 0).
+
+    The book samples every 0.01; contours of this quadratic look the same every 0.05,
+    and drawing them takes a quarter of the time.
+    """
+    X, Y = np.meshgrid(np.arange(-10, 10, step), np.arange(-5, 5, step))
     Z = X**2 / 20.0 + Y**2
     Z[Z > 7] = 0
     return X, Y, Z
