@@ -6,7 +6,8 @@ import pytest
 
 from dlscratch import trainer as trainer_module
 from dlscratch.experiments.batchnorm import batchnorm_comparison
-from dlscratch.experiments.common import build_network
+from dlscratch.experiments import common
+from dlscratch.experiments.common import build_network, used_inputs
 from dlscratch.experiments.initialization import activation_histograms
 from dlscratch.experiments.optimizers import optimizer_paths, paired_loss_curves
 from dlscratch.experiments.regularization import baseline_epochs, first_epochs, overfit_run
@@ -146,3 +147,45 @@ def test_summarize_ranks_diverged_trials_last():
                            "val_acc": [0.1, 0.4, 0.9, np.nan], "diverged_at": [np.nan, np.nan, 3.0, 3.0]})
     summary = summarize_trials(curves)
     assert summary.trial.tolist() == [0, 1] and np.isnan(summary.val_acc.iloc[1])
+
+
+@pytest.fixture
+def blank_data(data):
+    """``data`` with columns 0, 7 and 19 blank in every image (as MNIST's border pixels)."""
+    (x, t), (xt, tt) = data
+    x, xt = x.copy(), xt.copy()
+    x[:, [0, 7, 19]] = 0
+    xt[:, [0, 7, 19]] = 0
+    return (x, t), (xt, tt)
+
+
+def test_used_inputs_keeps_every_column_non_zero_somewhere(blank_data):
+    (x, _), (xt, _) = blank_data
+    xt = xt.copy()
+    xt[3, 7] = 0.5  # non-zero in one test image only: kept
+    columns, (a, b) = used_inputs(x, xt)
+    assert columns.tolist() == [c for c in range(20) if c not in (0, 19)]
+    np.testing.assert_array_equal(a, x[:, columns])
+    np.testing.assert_array_equal(b, xt[:, columns])
+
+
+def skipping_changes_nothing(monkeypatch, run):
+    skipped = run()
+    monkeypatch.setattr(common, "SKIP_BLANK_INPUTS", False)
+    full = run()
+    for a, b in zip(skipped if isinstance(skipped, tuple) else (skipped,), full if isinstance(full, tuple) else (full,)):
+        pd.testing.assert_frame_equal(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_skipping_blank_inputs_changes_no_experiment_result(blank_data, monkeypatch):
+    (x, t), _ = blank_data
+    sgd = {"SGD": ({}, {"name": "sgd", "lr": 0.1}), "Adam": ({}, {"name": "adam"})}
+    runs = [
+        lambda: paired_loss_curves(blank_data, sgd, [8, 8], 20, 30, seed=0, experiment="optimizer_mnist"),
+        lambda: batchnorm_comparison(x, t, [1.0, 0.1], [8, 8], lr=0.05, batch_size=50, epochs=3, seed=0),
+        lambda: overfit_run(blank_data, 100, [8, 8], 0.05, 20, 4, seed=1, weight_decay_lambda=0.1),
+        lambda: run_trials(validation_split(x, t, 150, 0.2, seed=0), sample_trials(0, 2), [8], 40, 3, seed=0),
+    ]
+    for run in runs:
+        with monkeypatch.context() as patch:
+            skipping_changes_nothing(patch, run)

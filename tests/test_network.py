@@ -167,3 +167,41 @@ def test_accuracy_in_chunks_equals_whole():
     expected = np.mean(net.predict(x).argmax(axis=1) == t)
     assert net.accuracy(x, t, batch_size=7) == expected
     assert net.accuracy(x, np.eye(3)[t]) == expected
+
+
+@pytest.mark.parametrize("use_batchnorm", [False, True])
+def test_dropping_inputs_that_are_always_zero_changes_no_output(use_batchnorm):
+    from dlscratch.optimizers import SGD
+
+    rng = np.random.default_rng(7)
+    x = rng.random((40, 12))
+    x[:, [0, 5, 11]] = 0.0  # blank in every sample, like MNIST's border pixels
+    t = rng.integers(0, 3, 40)
+    kept = np.array([1, 2, 3, 4, 6, 7, 8, 9, 10])
+    kwargs = dict(weight_decay_lambda=0.1, use_batchnorm=use_batchnorm, dtype=np.float64)
+    full = MultiLayerNet(12, [6, 5], 3, rng=np.random.default_rng(1), **kwargs)
+    small = MultiLayerNet(12, [6, 5], 3, rng=np.random.default_rng(1), **kwargs).select_inputs(kept)
+    assert small.params["W1"].shape == (9, 6) and small.input_size == 9
+    np.testing.assert_array_equal(small.params["W1"], full.params["W1"][kept])
+    opt_full, opt_small = SGD(lr=0.1), SGD(lr=0.1)
+    for step in range(15):
+        batch = rng.integers(0, 40, 8)
+        opt_full.update(full.params, full.gradient(x[batch], t[batch]))
+        opt_small.update(small.params, small.gradient(x[batch][:, kept], t[batch]))
+    np.testing.assert_allclose(small.predict(x[:, kept]), full.predict(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(small.params["W1"], full.params["W1"][kept], rtol=1e-12, atol=1e-15)
+    for key in full.params:
+        if key != "W1":
+            np.testing.assert_allclose(small.params[key], full.params[key], rtol=1e-12, atol=1e-15)
+    # the dropped rows only decayed: lambda * W was their whole gradient
+    np.testing.assert_allclose(full.params["W1"][[0, 5, 11]],
+                               MultiLayerNet(12, [6, 5], 3, rng=np.random.default_rng(1), **kwargs)
+                               .params["W1"][[0, 5, 11]] * (1 - 0.1 * 0.1) ** 15, rtol=1e-12)
+
+
+@pytest.mark.parametrize("columns, message", [([], "non-empty"), ([[1, 2]], "1-D"), ([0, 12], r"\[0, 12\)"),
+                                              ([-1, 3], r"\[0, 12\)")])
+def test_select_inputs_rejects_bad_columns(columns, message):
+    net = MultiLayerNet(12, [4], 3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=message):
+        net.select_inputs(np.array(columns, dtype=int))

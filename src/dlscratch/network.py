@@ -110,6 +110,26 @@ class MultiLayerNet:
         self.layers["Affine1"].needs_input_grad = False
         self.last_layer = L.SoftmaxWithLoss()
 
+    def select_inputs(self, columns):
+        """Read only the input features ``columns`` (indices into the current inputs).
+
+        Meant for features that are 0 in every sample the network will see (MNIST's blank
+        border pixels): they add exactly 0 to ``x @ W1`` and get no gradient from the
+        data, so dropping them, and their rows of W1, leaves every output and every other
+        parameter's training unchanged, with fewer multiplications. The dropped rows also
+        leave the weight-decay penalty; they would change no output either way.
+        Call it before training: inputs must then have ``len(columns)`` features.
+        """
+        columns = np.asarray(columns)
+        if columns.ndim != 1 or len(columns) == 0:
+            raise ValueError(f"columns must be a non-empty 1-D index array, got shape {columns.shape}")
+        if columns.min() < 0 or columns.max() >= self.input_size:
+            raise ValueError(f"columns must lie in [0, {self.input_size}), got {columns.min()}..{columns.max()}")
+        self.params["W1"] = np.ascontiguousarray(self.params["W1"][columns])
+        self.layers["Affine1"].W = self.params["W1"]
+        self.input_size = len(columns)
+        return self
+
     def predict(self, x, train_flg=False):
         for layer in self.layers.values():
             x = layer.forward(x, train_flg)

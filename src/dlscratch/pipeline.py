@@ -88,3 +88,6 @@ def save_outputs(figure, name, outputs):
         raise ValueError(f"no output file for figure {name!r}")
     for path in paths:
         save_figure(figure, path)
+        # The first save settles the layout; the other formats reuse it instead of running
+        # the constrained-layout solver again (the costliest step for many-panel figures).
+        figure.set_layout_engine("none")

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from ..network import MultiLayerNet
@@ -9,15 +10,44 @@ from ..seeding import generator
 from ..trainer import Trainer, epoch_end_iterations, minibatch_schedule
 
 
-def build_network(seed, experiment, input_size, hidden_sizes, output_size=10, **network_kwargs):
+# Skip input pixels that are 0 in every image an experiment uses (see used_inputs).
+SKIP_BLANK_INPUTS = True
+
+
+def used_inputs(*images):
+    """(columns, images restricted to them): the input columns that are non-zero in at
+    least one row of one of ``images`` (all columns if ``SKIP_BLANK_INPUTS`` is off).
+
+    MNIST's border pixels are 0 in every image: 65 of 784 over all 70,000 images, 115
+    over the 300 training and 10,000 test images of 6.4, 205 over the 500 of 6.5. A
+    product with them is exactly 0, so the networks skip them (``select_inputs``) and
+    compute the same outputs with up to a quarter fewer first-layer multiplications.
+    """
+    n_columns = images[0].shape[1]
+    if not SKIP_BLANK_INPUTS:
+        return np.arange(n_columns), images
+    used = np.zeros(n_columns, dtype=bool)
+    for x in images:
+        used |= np.any(x != 0, axis=0)
+    columns = np.flatnonzero(used)
+    if len(columns) == n_columns:
+        return columns, images
+    return columns, tuple(np.ascontiguousarray(x[:, columns]) for x in images)
+
+
+def build_network(seed, experiment, input_size, hidden_sizes, output_size=10, inputs=None, **network_kwargs):
     """A MultiLayerNet whose initial weights depend only on (seed, experiment).
 
     Variants built with the same seed and experiment draw the same standard normals,
     so they start from identical weights where their shapes match (scaled by their
-    own weight std). Dropout masks come from a separate stream.
+    own weight std). Dropout masks come from a separate stream. ``inputs`` (column
+    indices from ``used_inputs``) restricts the net to those inputs after the draw, so
+    the kept weights are the ones the full net would have.
     """
     net = MultiLayerNet(input_size, hidden_sizes, output_size,
                         rng=generator(seed, experiment, "init"), **network_kwargs)
+    if inputs is not None and len(inputs) < input_size:
+        net.select_inputs(inputs)
     dropout_rng = generator(seed, experiment, "dropout")
     for name, layer in net.layers.items():
         if name.startswith("Dropout"):

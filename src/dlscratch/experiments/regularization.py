@@ -13,7 +13,7 @@ import math
 
 from ..optimizers import make_optimizer
 from ..trainer import epoch_end_iterations
-from .common import build_network, diverged_value, epoch_schedule, train_epochs
+from .common import build_network, diverged_value, epoch_schedule, train_epochs, used_inputs
 
 STREAM = "overfitting"
 
@@ -33,7 +33,9 @@ def overfit_run(data, n_train, hidden_sizes, lr, batch_size, epochs, seed, exper
     if n_train > len(x_train):
         raise ValueError(f"n_train {n_train} exceeds the {len(x_train)} training images")
     x, t = x_train[:n_train], t_train[:n_train]
-    net = build_network(seed, experiment, x.shape[1], hidden_sizes, weight_decay_lambda=weight_decay_lambda,
+    inputs, (x, x_test) = used_inputs(x, x_test)
+    net = build_network(seed, experiment, x_train.shape[1], hidden_sizes, inputs=inputs,
+                        weight_decay_lambda=weight_decay_lambda,
                         use_dropout=dropout_ratio is not None, dropout_ratio=dropout_ratio or 0.0)
     schedule = epoch_schedule(seed, experiment, n_train, batch_size, epochs)
     table, diverged_at = train_epochs(net, make_optimizer("sgd", lr=lr), x, t, x_test, t_test, schedule, epochs)

@@ -5,7 +5,7 @@ import pandas as pd
 
 from ..optimizers import make_optimizer
 from ..seeding import generator
-from .common import build_network, diverged_value, epoch_schedule, train_epochs
+from .common import build_network, diverged_value, epoch_schedule, train_epochs, used_inputs
 
 
 def sample_trials(seed, n_trials, lr_exponents=(-6.0, -2.0), weight_decay_exponents=(-8.0, -4.0)):
@@ -35,9 +35,11 @@ def run_trials(split, trials, hidden_sizes, batch_size, epochs, seed):
     Columns: trial, lr, weight_decay, epoch, train_acc, val_acc, diverged_at."""
     (x_train, t_train), (x_val, t_val) = split
     schedule = epoch_schedule(seed, "random_search", len(x_train), batch_size, epochs)
+    n_pixels = x_train.shape[1]
+    inputs, (x_train, x_val) = used_inputs(x_train, x_val)
     tables = []
     for trial in trials.itertuples(index=False):
-        net = build_network(seed, "random_search", x_train.shape[1], hidden_sizes,
+        net = build_network(seed, "random_search", n_pixels, hidden_sizes, inputs=inputs,
                             weight_decay_lambda=float(trial.weight_decay))
         table, diverged_at = train_epochs(net, make_optimizer("sgd", lr=float(trial.lr)),
                                           x_train, t_train, x_val, t_val, schedule, epochs)
