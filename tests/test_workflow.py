@@ -1,6 +1,7 @@
 """The Snakemake pipeline, run for real on the small config (config/test.yaml) in a
 temporary copy of the project, then dry-runs of its rerun behaviour."""
 
+import os
 import shutil
 
 import pandas as pd
@@ -46,6 +47,21 @@ def test_every_rule_wrote_a_log(project):
     # + 7 figure families + claims + index
     assert len(logs) == 2 * 10 + 1 + 7 + 2
     assert all("elapsed" in p.read_text() for p in logs)
+
+
+def test_jobs_run_one_blas_thread_and_claim_their_share_of_the_cores(project):
+    for log in (project / "results" / "logs").rglob("*.log"):
+        first = log.read_text().splitlines()[0]
+        assert "'num_threads': 1," in first and "'num_threads': 2" not in first, log
+    # --cores beyond the CPUs: a training job claims the excess, so that no more training
+    # jobs run at once than there are CPUs (small jobs keep threads 1)
+    cpus = len(os.sched_getaffinity(0))
+    out = snakemake(project, "-n", "--forceall", cores=3 * cpus).stdout
+    jobs = out.split("\nrule ")[1:] + out.split("\nlocalrule ")[1:]
+    threads = {job.split(":")[0]: int(job.split("threads: ")[1].split()[0]) if "threads: " in job else 1
+               for job in jobs}
+    assert threads["optimizer_mnist"] == threads["random_search_shard"] == threads["overfit_baseline"] == 3
+    assert threads["activations"] == threads["plot_loss"] == 1
 
 
 def read(project, path):

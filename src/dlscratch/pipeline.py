@@ -33,11 +33,20 @@ def keep_freed_memory():
     )
 
 
+BLAS_THREADS = 1
+
+
 @contextlib.contextmanager
 def job(snakemake):
-    """Run a workflow script's body: output to the rule's log, BLAS limited to the rule's
-    threads, timing logged, and, when the rule has a ``provenance`` output, a provenance
-    record of every other output written there once the body succeeded.
+    """Run a workflow script's body: output to the rule's log, BLAS limited to one thread,
+    timing logged, and, when the rule has a ``provenance`` output, a provenance record of
+    every other output written there once the body succeeded.
+
+    Every job computes on one core: several single-threaded jobs use the cores better than
+    one job with several BLAS threads (OpenBLAS gains only 1.4x from a second thread on
+    these small matrices, and collapses when its threads must share a core). A rule's
+    ``threads`` is the share of ``--cores`` it claims for scheduling (more than one only
+    when ``--cores`` exceeds the machine's CPUs; see workflow/rules/common.smk).
 
     Exceptions are written to the log with their traceback, then re-raised so the job
     fails (and Snakemake removes its outputs).
@@ -46,7 +55,7 @@ def job(snakemake):
     keep_freed_memory()
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         start = time.perf_counter()
-        with threadpool_limits(limits=snakemake.threads):
+        with threadpool_limits(limits=BLAS_THREADS):
             blas = [{k: i.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
                     for i in threadpool_info()]
             print(f"rule {snakemake.rule} {dict(snakemake.wildcards)}; python {platform.python_version()}; {blas}")

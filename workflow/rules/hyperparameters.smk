@@ -15,7 +15,7 @@ rule random_search_shard:
     priority: 20
     conda:
         "../envs/dlscratch.yaml"
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=1000,
     params:

@@ -36,7 +36,7 @@ rule init_mnist:
     priority: 30
     conda:
         "../envs/dlscratch.yaml"
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=1000,
     params:

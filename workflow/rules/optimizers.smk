@@ -35,7 +35,7 @@ rule optimizer_mnist:
     priority: 50
     conda:
         "../envs/dlscratch.yaml"
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=1000,
     params:

@@ -21,7 +21,7 @@ if BASELINE_EPOCHS is not None:
         priority: 40
         conda:
             "../envs/dlscratch.yaml"
-        threads: 1
+        threads: JOB_THREADS
         resources:
             mem_mb=1000,
         params:
@@ -48,7 +48,7 @@ rule weight_decay:
     priority: 30
     conda:
         "../envs/dlscratch.yaml"
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=1000,
     params:
@@ -73,7 +73,7 @@ rule dropout:
     priority: 40
     conda:
         "../envs/dlscratch.yaml"
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=1000,
     params:
