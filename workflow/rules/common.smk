@@ -39,8 +39,8 @@ def job_threads():
 JOB_THREADS = job_threads()
 
 # Training rules carry a priority roughly proportional to their length (optimizer_mnist
-# 50 ... random-search shards 20): Snakemake starts the longest ready jobs first, so the
-# last jobs of a run are short ones and the cores do not idle at the end.
+# 50 ... batchnorm 30): Snakemake starts the longest ready jobs first, so the last jobs
+# of a run are short ones and the cores do not idle at the end.
 
 
 wildcard_constraints:

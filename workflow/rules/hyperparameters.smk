@@ -12,7 +12,7 @@ rule random_search_shard:
         "results/logs/random_search/seed{seed}_shard{shard}.log",
     benchmark:
         "results/benchmarks/random_search/seed{seed}_shard{shard}.tsv"
-    priority: 20
+    priority: 40
     conda:
         "../envs/dlscratch.yaml"
     threads: JOB_THREADS
