@@ -136,6 +136,13 @@ def test_unregularized_run_is_run_twice_when_the_blocks_differ(project, tmp_path
     assert "results/weight_decay/seed0/lambda0.1.csv" not in outputs  # weight decay's settings did not change
 
 
+def test_one_seed_draws_no_seed_bands(tmp_path):
+    work = copy_project(tmp_path)
+    (work / "config" / "one.yaml").write_text("seeds: [0]\n")
+    rules = planned_rules(work, configfiles=("config/test.yaml", "config/one.yaml"))
+    assert "plot_seeds" not in rules and {"plot_loss", "claims", "index"} <= rules
+
+
 def test_random_search_tables(project):
     summary = read(project, "random_search/seed0/summary.csv")
     assert len(summary) == 6 and summary["rank"].tolist() == list(range(1, 7))

@@ -165,12 +165,17 @@ DROPOUT_TABLES = expand(
     "results/dropout/seed{seed}/{variant}.csv", seed=SEEDS, variant=["without", "with"]
 )
 
-# several-seed companions: mean and min-max band over seeds
+# several-seed companions: mean and min-max band over seeds (none with a single seed,
+# where a band is only the line of the book-style figure)
 SEED_FIGURES = (
-    [f"{fig}_seeds" for fig in LOSS_FIGURES]
-    + ["fig6-19_batchnorm_grid_seeds"]
-    + [f"{fig}_seeds" for fig in REGULARIZATION_FIGURES]
-    + ["fig6-24x_random_search_scatter_seeds"]
+    (
+        [f"{fig}_seeds" for fig in LOSS_FIGURES]
+        + ["fig6-19_batchnorm_grid_seeds"]
+        + [f"{fig}_seeds" for fig in REGULARIZATION_FIGURES]
+        + ["fig6-24x_random_search_scatter_seeds"]
+    )
+    if len(SEEDS) > 1
+    else []
 )
 
 BOOK_FIGURES = (
