@@ -179,9 +179,7 @@ def skipping_changes_nothing(monkeypatch, run):
 
 def test_skipping_blank_inputs_changes_no_experiment_result(blank_data, monkeypatch):
     (x, t), _ = blank_data
-    sgd = {"SGD": ({}, {"name": "sgd", "lr": 0.1}), "Adam": ({}, {"name": "adam"})}
     runs = [
-        lambda: paired_loss_curves(blank_data, sgd, [8, 8], 20, 30, seed=0, experiment="optimizer_mnist"),
         lambda: batchnorm_comparison(x, t, [1.0, 0.1], [8, 8], lr=0.05, batch_size=50, epochs=3, seed=0),
         lambda: overfit_run(blank_data, 100, [8, 8], 0.05, 20, 4, seed=1, weight_decay_lambda=0.1),
         lambda: run_trials(validation_split(x, t, 150, 0.2, seed=0), sample_trials(0, 2), [8], 40, 3, seed=0),

@@ -7,7 +7,7 @@ from ..optimizers import make_optimizer
 from ..surface import f, optimize_path
 from ..trainer import Trainer, minibatch_schedule
 from ..seeding import generator
-from .common import build_network, diverged_value, used_inputs
+from .common import build_network, diverged_value
 
 
 def optimizer_paths(optimizers, start=(-7.0, 2.0), steps=30):
@@ -38,14 +38,12 @@ def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, see
     over all iterations (the area under the curve: lower means faster learning).
     """
     (x_train, t_train), (x_test, t_test) = data
-    n_pixels = x_train.shape[1]
-    inputs, (x_train, x_test) = used_inputs(x_train, x_test)
     schedule = minibatch_schedule(len(x_train), batch_size, iterations, generator(seed, experiment, "batches"))
     curves, summary = [], []
     for name, (network_kwargs, optimizer_spec) in variants.items():
         spec = dict(optimizer_spec)
         optimizer = make_optimizer(spec.pop("name"), **spec)
-        net = build_network(seed, experiment, n_pixels, hidden_sizes, inputs=inputs, **network_kwargs)
+        net = build_network(seed, experiment, x_train.shape[1], hidden_sizes, **network_kwargs)
         h = Trainer(net, optimizer, x_train, t_train, schedule).train()
         loss = np.asarray(h.train_loss)
         curves.append(pd.DataFrame({variant_column: name, "iteration": np.arange(1, len(loss) + 1), "loss": loss}))
