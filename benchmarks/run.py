@@ -9,8 +9,10 @@ Prints: training steps per second (784-100-100-100-100-10 ReLU, batch 128, float
 float64, default BLAS threads and one); MNIST load times; then runs the whole book-scale
 pipeline from an empty results/ in a temporary copy of the project with `--cores 4`
 and prints its wall time, each experiment's job time and peak RSS (from Snakemake's
-benchmark files), the BLAS threads each job ran with, and the time a plotting-only
-change takes to redraw. Run it with the machine otherwise idle.
+benchmark files), its matrix-product FLOPs (benchmarks/flops.py) and the rate they were
+done at, the floor those FLOPs set at this CPU's float32 peak, the BLAS threads each job
+ran with, and the time a plotting-only change takes to redraw. Run it with the machine
+otherwise idle.
 """
 
 import argparse
@@ -26,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import yaml
+from flops import experiment_flops, gemm_peak
 from step_speed import steps_per_second
 
 from dlscratch.index import experiment_times
@@ -100,10 +104,19 @@ def print_pipeline(seeds):
         (work / "config" / "seeds.yaml").write_text(f"seeds: {list(range(seeds))}\n")
         wall = snakemake(work, "--configfile", "config/seeds.yaml")
         print(f"\nbook-scale pipeline, {seeds} seed(s), snakemake --cores 4 from empty results/: {wall:.1f} s wall")
-        table = experiment_table(work)
+        table = experiment_table(work).drop(columns="cpu_s")  # Snakemake's CPU sampling misses much
+        config = yaml.safe_load((work / "config" / "config.yaml").read_text())
+        flops = pd.Series(experiment_flops(config)) * seeds
+        table["GFLOP"] = flops / 1e9
+        table["GFLOP/s"] = table["GFLOP"] / table["job_s"]
         print(table.to_string(float_format=lambda v: f"{v:.1f}"))
-        print(f"sum of job times {table.job_s.sum():.1f} s, of CPU times {table.cpu_s.sum():.1f} s; "
-              f"largest peak RSS {table.max_rss_mb.max():.0f} MB; BLAS threads per job: {blas_threads(work)}")
+        peak = gemm_peak()
+        cpus = len(os.sched_getaffinity(0))
+        print(f"sum of job times {table.job_s.sum():.1f} s; largest peak RSS {table.max_rss_mb.max():.0f} MB; "
+              f"BLAS threads per job: {blas_threads(work)}")
+        print(f"matrix products alone (784 pixels): {flops.sum() / 1e12:.2f} TFLOP; at this CPU's float32 peak "
+              f"of {peak:.0f} GFLOP/s per core (1024^3 product, 1 thread) that is {flops.sum() / 1e9 / peak:.0f} "
+              f"CPU-s, {flops.sum() / 1e9 / peak / cpus:.0f} s on {cpus} CPUs")
         script = work / "workflow" / "scripts" / "plot_batchnorm.py"
         script.write_text(script.read_text() + "\n# style change\n")
         redraw = snakemake(work, "--configfile", "config/seeds.yaml")
