@@ -43,7 +43,7 @@ def print_steps(seconds):
     info = threadpool_info()
     print("BLAS:", ", ".join(f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads, "
                              f"{i.get('architecture')})" for i in info))
-    print(f"\n{'dtype':8} {'BLAS threads':13} {'steps/s':>8}")
+    print(f"\n{'dtype':8} {'BLAS threads':13} {'best':>6} {'median':>7}  steps/s (of 5 windows)")
     for limit in (None, 1):
         for dtype in (np.float32, np.float64):
             if limit is None:
@@ -52,7 +52,7 @@ def print_steps(seconds):
                 with threadpool_limits(limits=limit):
                     sps = steps_per_second(dtype, seconds)
             label = "default" if limit is None else str(limit)
-            print(f"{np.dtype(dtype).name:8} {label:13} {sps:8.0f}")
+            print(f"{np.dtype(dtype).name:8} {label:13} {sps[0]:6.0f} {sps[1]:7.0f}")
 
 
 def print_loading():
