@@ -8,9 +8,10 @@ input gradients; an evaluation of N images costs a forward pass of N. Counts are
 an experiment sees, which removes 8-26% of the first layer's products).
 """
 
-import math
-
 import numpy as np
+
+from dlscratch.experiments.regularization import baseline_epochs
+from dlscratch.trainer import epoch_end_iterations
 
 
 def _layer_macs(sizes):
@@ -25,7 +26,7 @@ def _run(sizes, batch, iterations, eval_rows, evals, forwards_per_step=1):
 
 
 def _iterations(n, batch, epochs):
-    return math.ceil(epochs * max(n / batch, 1.0) - 1e-9)
+    return epoch_end_iterations(n, batch, epochs)[-1]
 
 
 def experiment_flops(config, n_test=10000):
@@ -50,13 +51,12 @@ def experiment_flops(config, n_test=10000):
         return _run(sizes, c["batch_size"], _iterations(c["train_size"], c["batch_size"], epochs),
                     c["train_size"] + n_test, epochs + 1)
 
-    shared = 0.0 in [float(v) for v in decay["lambdas"]] and all(
-        decay[k] == drop[k] for k in ("train_size", "hidden_sizes", "lr", "batch_size"))
+    shared = baseline_epochs(decay, drop)
     flops["weight_decay"] = sum(overfit(decay, decay["epochs"]) for v in decay["lambdas"]
                                 if not (shared and float(v) == 0.0))
     flops["dropout"] = overfit(drop, drop["epochs"])
     if shared:
-        flops["overfit_baseline"] = overfit(decay, max(decay["epochs"], drop["epochs"]))
+        flops["overfit_baseline"] = overfit(decay, shared)
     else:
         flops["dropout"] += overfit(drop, drop["epochs"])
     c = config["random_search"]
