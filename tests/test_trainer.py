@@ -103,3 +103,19 @@ def test_real_training_on_mnist_learns():
     assert np.mean(h.train_loss[:20]) > 1.0 and np.mean(h.train_loss[-50:]) < 0.4
     acc = net.accuracy(x_test, t_test)
     assert acc > 0.9, acc
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_epoch_accuracies_are_the_networks_accuracy_on_each_set(one_hot):
+    rng = np.random.default_rng(4)
+    x = rng.random((2300, 12)).astype(np.float32)
+    t = (x[:, :6].sum(axis=1) > x[:, 6:].sum(axis=1)).astype(np.int64)
+    labels = np.eye(2, dtype=np.int64)[t] if one_hot else t
+    net = MultiLayerNet(12, [10], 2, rng=np.random.default_rng(0))
+    schedule = minibatch_schedule(300, 50, 12, np.random.default_rng(1))
+    h = Trainer(net, SGD(lr=0.5), x[:300], labels[:300], schedule, x_test=x[300:], t_test=labels[300:],
+                epochs=2, record_loss=False).train()
+    # one pass over training and test images together (chunks of 1,000 straddle the two)
+    assert h.train_acc[-1] == net.accuracy(x[:300], labels[:300])
+    assert h.test_acc[-1] == net.accuracy(x[300:], labels[300:])
+    assert 0.5 < h.test_acc[-1] <= 1.0 and h.train_acc[0] != h.train_acc[-1]
