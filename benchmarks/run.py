@@ -104,7 +104,7 @@ def print_pipeline(seeds):
         (work / "config" / "seeds.yaml").write_text(f"seeds: {list(range(seeds))}\n")
         wall = snakemake(work, "--configfile", "config/seeds.yaml")
         print(f"\nbook-scale pipeline, {seeds} seed(s), snakemake --cores 4 from empty results/: {wall:.1f} s wall")
-        table = experiment_table(work).drop(columns="cpu_s")  # Snakemake's CPU sampling misses much
+        table = experiment_table(work)
         config = yaml.safe_load((work / "config" / "config.yaml").read_text())
         flops = pd.Series(experiment_flops(config)) * seeds
         table["GFLOP"] = flops / 1e9

@@ -139,6 +139,12 @@ BN_STDS = batchnorm_stds(config)
 BN_FIGURES = ["fig6-18_batchnorm_single", "fig6-19_batchnorm_grid"]
 
 LAMBDAS = config["weight_decay"]["lambdas"]
+
+
+def lambda_label(value):
+    return f"{float(value):g}"
+
+
 REGULARIZATION_FIGURES = ["fig6-20_overfitting", "fig6-23_dropout"] + (
     ["fig6-21_weight_decay"] if len(LAMBDAS) > 1 else []
 )
@@ -159,7 +165,7 @@ def per_seed(pattern):
 WEIGHT_DECAY_TABLES = expand(
     "results/weight_decay/seed{seed}/lambda{lam}.csv",
     seed=SEEDS,
-    lam=[f"{float(v):g}" for v in LAMBDAS],
+    lam=[lambda_label(v) for v in LAMBDAS],
 )
 DROPOUT_TABLES = expand(
     "results/dropout/seed{seed}/{variant}.csv", seed=SEEDS, variant=["without", "with"]
@@ -197,7 +203,7 @@ ALL_BENCHMARKS = (
     + expand(
         "results/benchmarks/weight_decay/seed{seed}_lambda{lam}.tsv",
         seed=SEEDS,
-        lam=[f"{float(v):g}" for v in SEPARATE_LAMBDAS],
+        lam=[lambda_label(v) for v in SEPARATE_LAMBDAS],
     )
     + expand(
         "results/benchmarks/dropout/seed{seed}_{variant}.tsv",
@@ -237,10 +243,6 @@ def all_outputs():
         + DROPOUT_TABLES
         + ["results/claims.md", "results/claims.csv", "results/index.html"]
     )
-
-
-def lambda_label(value):
-    return f"{float(value):g}"
 
 
 def figure_outputs(figures, caption, category):
