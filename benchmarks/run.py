@@ -4,6 +4,7 @@
     python benchmarks/run.py --seeds 5    # ... with five seeds
     python benchmarks/run.py --quick      # steps/s and loading only
     python benchmarks/run.py --profile    # where the time goes, per experiment (cProfile)
+    python benchmarks/run.py --book DIR   # ... and the book's own scripts, for the targets
 
 Prints: training steps per second (784-100-100-100-100-10 ReLU, batch 128, float32 and
 float64, default BLAS threads and one); MNIST load times; then runs the whole book-scale
@@ -11,8 +12,11 @@ pipeline from an empty results/ in a temporary copy of the project with `--cores
 and prints its wall time, each experiment's job time and peak RSS (from Snakemake's
 benchmark files), its matrix-product FLOPs (benchmarks/flops.py) and the rate they were
 done at, the floor those FLOPs set at this CPU's float32 peak, the BLAS threads each job
-ran with, and the time a plotting-only change takes to redraw. Run it with the machine
-otherwise idle.
+ran with, and the time a plotting-only change takes to redraw. With ``--book DIR`` (a
+checkout of the book's code) it then times the book's Chapter 6 scripts one after another
+(benchmarks/book_reference.py) and prints the pipeline's speed-up over them, against the
+targets: one seed at least 4x faster than one pass of the book's scripts, five seeds no
+slower than it. Run it with the machine otherwise idle.
 """
 
 import argparse
@@ -29,6 +33,9 @@ import numpy as np
 import pandas as pd
 
 import yaml
+from book_reference import measure as measure_book
+from book_reference import report as report_book
+from book_reference import totals as book_totals
 from flops import experiment_flops, gemm_peak
 from step_speed import steps_per_second
 
@@ -124,6 +131,20 @@ def print_pipeline(seeds):
         job = float(log.split("elapsed")[-1].split()[0])
         print(f"plotting-only change (plot_batchnorm.py edited): {redraw:.1f} s for snakemake in all, "
               f"{job:.1f} s for the redrawing job")
+    return wall
+
+
+def print_speedup(wall, seeds, book_dir):
+    """Time the book's scripts and compare the pipeline's wall time with them."""
+    from dlscratch.datasets import DEFAULT_DATA_DIR
+
+    print("\nthe book's Chapter 6 scripts, one after another (default BLAS threads):")
+    rows = measure_book(book_dir, DEFAULT_DATA_DIR)
+    report_book(rows)
+    one_pass, every_figure = book_totals(rows)
+    target = "at least 4x" if seeds == 1 else "at least 1x (no slower)"
+    print(f"speed-up of the {seeds}-seed pipeline ({wall:.1f} s): {one_pass / wall:.2f}x over one pass "
+          f"(target {target}), {every_figure / wall:.2f}x over every figure")
 
 
 def print_profiles(top=8):
@@ -175,6 +196,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=1, help="seeds for the pipeline run")
     parser.add_argument("--quick", action="store_true", help="skip the pipeline run")
     parser.add_argument("--profile", action="store_true", help="only profile shortened experiments")
+    parser.add_argument("--book", metavar="DIR", help="also time the book's scripts from this checkout of its code")
     args = parser.parse_args()
     if args.profile:
         print_profiles()
@@ -184,7 +206,9 @@ def main():
     print_steps(args.seconds)
     print_loading()
     if not args.quick:
-        print_pipeline(args.seeds)
+        wall = print_pipeline(args.seeds)
+        if args.book:
+            print_speedup(wall, args.seeds, args.book)
 
 
 if __name__ == "__main__":

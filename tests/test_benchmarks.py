@@ -32,3 +32,80 @@ def test_book_config_counts():
     assert flops["weight_decay"] == 2 * (603 * step + 202 * 10300 * deep)
     assert flops["random_search"] == 100 * 2 * (200 * step + 51 * 500 * deep)
     assert 6e12 < sum(flops.values()) < 7e12
+
+
+# --- benchmarks/book_reference.py, on a stand-in for the book's checkout -------------------
+
+import book_reference  # noqa: E402
+import pytest  # noqa: E402
+
+# Every stand-in script records, in ch06/ran.txt, its name and the value the book's edits change.
+FAKE_SCRIPT = """import os, sys
+sys.path.append(os.pardir)
+from dataset.mnist import load_mnist
+load_mnist()
+{line}
+with open("ran.txt", "a") as f:
+    f.write(os.path.basename(__file__) + " " + repr({name}) + "\\n")
+"""
+FAKE_LOADER = """import os
+here = os.path.dirname(os.path.abspath(__file__))
+def load_mnist():
+    for name in {files!r}:
+        assert os.path.getsize(os.path.join(here, name)) > 0, name
+    open(os.path.join(here, "mnist.pkl"), "a").close()
+"""
+
+
+def fake_book(root):
+    (root / "common").mkdir(parents=True)
+    (root / "dataset").mkdir()
+    (root / "ch06").mkdir()
+    (root / "dataset" / "mnist.py").write_text(FAKE_LOADER.format(files=book_reference.MNIST_FILES))
+    lines = {"overfit_weight_decay.py": ("#weight_decay_lambda = 0\nweight_decay_lambda = 0.1", "weight_decay_lambda"),
+             "overfit_dropout.py": ("use_dropout = True  # False without Dropout", "use_dropout")}
+    for _, script, _ in book_reference.RUNS:
+        if script not in book_reference.EDITS:
+            line, name = lines.get(script, ("x = None", "x"))
+            (root / "ch06" / script).write_text(FAKE_SCRIPT.format(line=line, name=name))
+    return root
+
+
+def test_book_reference_runs_every_script_and_the_two_edited_copies(tmp_path):
+    book = fake_book(tmp_path / "book")
+    work = tmp_path / "work"
+    work.mkdir()
+    rows = book_reference.measure(book, book_reference_mnist(), work=work)
+    assert [r[1] for r in rows] == [script for _, script, _ in book_reference.RUNS]
+    ran = (work / "ch06" / "ran.txt").read_text().splitlines()
+    assert ran == [f"{script} {value}" for script, value in [
+        ("optimizer_compare_naive.py", None), ("weight_init_activation_histogram.py", None),
+        ("optimizer_compare_mnist.py", None), ("weight_init_compare.py", None), ("batch_norm_test.py", None),
+        ("overfit_weight_decay.py", 0.1), ("overfit_weight_decay_lambda0.py", 0),
+        ("overfit_dropout.py", True), ("overfit_dropout_without.py", False),
+        ("hyperparameter_optimization.py", None)]]
+    # the copies carry the verified MNIST files; the checkout itself is left untouched
+    assert sorted(p.name for p in (work / "dataset").glob("*.gz")) == sorted(book_reference.MNIST_FILES)
+    assert not list(book.rglob("*.gz")) and not list(book.rglob("ran.txt"))
+    one_pass, every_figure = book_reference.totals(rows)
+    assert every_figure == pytest.approx(one_pass + rows[6][3] + rows[8][3])
+
+
+def book_reference_mnist():
+    from dlscratch.datasets import DEFAULT_DATA_DIR
+
+    return DEFAULT_DATA_DIR
+
+
+def test_book_reference_names_what_is_wrong(tmp_path):
+    with pytest.raises(SystemExit, match="not a checkout of the book.s code: .*common is missing"):
+        book_reference.measure(tmp_path, book_reference_mnist())
+    book = fake_book(tmp_path / "book")
+    script = book / "ch06" / "overfit_dropout.py"
+    script.write_text(script.read_text().replace("use_dropout = True", "dropout = True"))
+    with pytest.raises(SystemExit, match="overfit_dropout.py: no line matching"):
+        book_reference.measure(book, book_reference_mnist())
+    (book / "ch06" / "batch_norm_test.py").write_text("raise RuntimeError('broken on purpose')\n")
+    script.write_text(script.read_text().replace("dropout = True", "use_dropout = True"))
+    with pytest.raises(SystemExit, match=r"(?s)batch_norm_test.py failed .*broken on purpose"):
+        book_reference.measure(book, book_reference_mnist())
