@@ -196,7 +196,8 @@ def main():
     parser.add_argument("--seeds", type=int, default=1, help="seeds for the pipeline run")
     parser.add_argument("--quick", action="store_true", help="skip the pipeline run")
     parser.add_argument("--profile", action="store_true", help="only profile shortened experiments")
-    parser.add_argument("--book", metavar="DIR", help="also time the book's scripts from this checkout of its code")
+    parser.add_argument("--book", metavar="DIR",
+                        help="also time the book's scripts from this checkout of its code")
     args = parser.parse_args()
     if args.profile:
         print_profiles()

@@ -62,7 +62,8 @@ def fake_book(root):
     (root / "dataset").mkdir()
     (root / "ch06").mkdir()
     (root / "dataset" / "mnist.py").write_text(FAKE_LOADER.format(files=book_reference.MNIST_FILES))
-    lines = {"overfit_weight_decay.py": ("#weight_decay_lambda = 0\nweight_decay_lambda = 0.1", "weight_decay_lambda"),
+    lines = {"overfit_weight_decay.py": ("#weight_decay_lambda = 0\nweight_decay_lambda = 0.1",
+                                        "weight_decay_lambda"),
              "overfit_dropout.py": ("use_dropout = True  # False without Dropout", "use_dropout")}
     for _, script, _ in book_reference.RUNS:
         if script not in book_reference.EDITS:
