@@ -52,11 +52,8 @@ MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
 
-def prepare(book_dir, work, mnist_dir):
-    """Copy the book's code to ``work`` with the verified MNIST files and the edited copies;
-    return the copied ch06 directory."""
-    from dlscratch.datasets import load_raw
-
+def check_checkout(book_dir):
+    """Exit with a message naming what is missing unless ``book_dir`` holds the book's code."""
     book_dir = Path(book_dir)
     for needed in ["common", "dataset/mnist.py", "ch06"]:
         if not (book_dir / needed).exists():
@@ -66,7 +63,15 @@ def prepare(book_dir, work, mnist_dir):
                if script not in EDITS and not (book_dir / "ch06" / script).exists()]
     if missing:
         raise SystemExit(f"{book_dir / 'ch06'} lacks {', '.join(missing)}")
-    work = Path(work)
+
+
+def prepare(book_dir, work, mnist_dir):
+    """Copy the book's code to ``work`` with the verified MNIST files and the edited copies;
+    return the copied ch06 directory."""
+    from dlscratch.datasets import load_raw
+
+    check_checkout(book_dir)
+    book_dir, work = Path(book_dir), Path(work)
     shutil.copytree(book_dir / "common", work / "common")
     shutil.copytree(book_dir / "ch06", work / "ch06")
     (work / "dataset").mkdir()

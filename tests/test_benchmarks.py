@@ -102,6 +102,10 @@ def test_book_reference_names_what_is_wrong(tmp_path):
     with pytest.raises(SystemExit, match="not a checkout of the book.s code: .*common is missing"):
         book_reference.measure(tmp_path, book_reference_mnist())
     book = fake_book(tmp_path / "book")
+    (book / "ch06" / "weight_init_compare.py").rename(book / "ch06" / "moved.py")
+    with pytest.raises(SystemExit, match="lacks weight_init_compare.py"):
+        book_reference.measure(book, book_reference_mnist())
+    (book / "ch06" / "moved.py").rename(book / "ch06" / "weight_init_compare.py")
     script = book / "ch06" / "overfit_dropout.py"
     script.write_text(script.read_text().replace("use_dropout = True", "dropout = True"))
     with pytest.raises(SystemExit, match="overfit_dropout.py: no line matching"):
