@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dlscratch.datasets import DEFAULT_DATA_DIR, FILES, load_raw
+
 # (run label, script in ch06/, part of one pass as shipped?) in the book's order.
 RUNS = [
     ("paths (Figs 6-3..6-8)", "optimizer_compare_naive.py", True),
@@ -48,8 +50,8 @@ EDITS = {
     "overfit_dropout_without.py": ("overfit_dropout.py", r"^use_dropout\s*=.*$", "use_dropout = False"),
 }
 
-MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+# the four .gz files, named as the project's loader (and the book's) name them
+MNIST_FILES = [file for file, *_ in FILES.values()]
 
 
 def check_checkout(book_dir):
@@ -68,8 +70,6 @@ def check_checkout(book_dir):
 def prepare(book_dir, work, mnist_dir):
     """Copy the book's code to ``work`` with the verified MNIST files and the edited copies;
     return the copied ch06 directory."""
-    from dlscratch.datasets import load_raw
-
     check_checkout(book_dir)
     book_dir, work = Path(book_dir), Path(work)
     shutil.copytree(book_dir / "common", work / "common")
@@ -132,8 +132,6 @@ def report(rows):
 
 
 def main(argv=None):
-    from dlscratch.datasets import DEFAULT_DATA_DIR
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("book", help="a checkout of github.com/oreilly-japan/deep-learning-from-scratch")
     parser.add_argument("--mnist", default=DEFAULT_DATA_DIR,

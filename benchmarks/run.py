@@ -40,6 +40,7 @@ from book_reference import totals as book_totals
 from flops import experiment_flops, gemm_peak
 from step_speed import steps_per_second
 
+from dlscratch.datasets import DEFAULT_DATA_DIR
 from dlscratch.index import experiment_times
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +65,7 @@ def print_steps(seconds):
 
 
 def print_loading():
-    from dlscratch.datasets import DEFAULT_DATA_DIR, load_mnist
+    from dlscratch.datasets import load_mnist
 
     with tempfile.TemporaryDirectory() as cache:
         start = time.perf_counter()
@@ -137,8 +138,6 @@ def print_pipeline(seeds):
 
 def print_speedup(wall, seeds, book_dir):
     """Time the book's scripts and compare the pipeline's wall time with them."""
-    from dlscratch.datasets import DEFAULT_DATA_DIR
-
     print("\nthe book's Chapter 6 scripts, one after another (default BLAS threads):")
     rows = measure_book(book_dir, DEFAULT_DATA_DIR)
     report_book(rows)

@@ -39,6 +39,8 @@ def test_book_config_counts():
 import book_reference  # noqa: E402
 import pytest  # noqa: E402
 
+from dlscratch.datasets import DEFAULT_DATA_DIR  # noqa: E402
+
 # Every stand-in script records, in ch06/ran.txt, its name and the value the book's edits change.
 FAKE_SCRIPT = """import os, sys
 sys.path.append(os.pardir)
@@ -76,7 +78,7 @@ def test_book_reference_runs_every_script_and_the_two_edited_copies(tmp_path):
     book = fake_book(tmp_path / "book")
     work = tmp_path / "work"
     work.mkdir()
-    rows = book_reference.measure(book, book_reference_mnist(), work=work)
+    rows = book_reference.measure(book, DEFAULT_DATA_DIR, work=work)
     assert [r[1] for r in rows] == [script for _, script, _ in book_reference.RUNS]
     ran = (work / "ch06" / "ran.txt").read_text().splitlines()
     assert ran == [f"{script} {value}" for script, value in [
@@ -92,25 +94,19 @@ def test_book_reference_runs_every_script_and_the_two_edited_copies(tmp_path):
     assert every_figure == pytest.approx(one_pass + rows[6][3] + rows[8][3])
 
 
-def book_reference_mnist():
-    from dlscratch.datasets import DEFAULT_DATA_DIR
-
-    return DEFAULT_DATA_DIR
-
-
 def test_book_reference_names_what_is_wrong(tmp_path):
     with pytest.raises(SystemExit, match="not a checkout of the book.s code: .*common is missing"):
-        book_reference.measure(tmp_path, book_reference_mnist())
+        book_reference.measure(tmp_path, DEFAULT_DATA_DIR)
     book = fake_book(tmp_path / "book")
     (book / "ch06" / "weight_init_compare.py").rename(book / "ch06" / "moved.py")
     with pytest.raises(SystemExit, match="lacks weight_init_compare.py"):
-        book_reference.measure(book, book_reference_mnist())
+        book_reference.measure(book, DEFAULT_DATA_DIR)
     (book / "ch06" / "moved.py").rename(book / "ch06" / "weight_init_compare.py")
     script = book / "ch06" / "overfit_dropout.py"
     script.write_text(script.read_text().replace("use_dropout = True", "dropout = True"))
     with pytest.raises(SystemExit, match="overfit_dropout.py: no line matching"):
-        book_reference.measure(book, book_reference_mnist())
+        book_reference.measure(book, DEFAULT_DATA_DIR)
     (book / "ch06" / "batch_norm_test.py").write_text("raise RuntimeError('broken on purpose')\n")
     script.write_text(script.read_text().replace("dropout = True", "use_dropout = True"))
     with pytest.raises(SystemExit, match=r"(?s)batch_norm_test.py failed .*broken on purpose"):
-        book_reference.measure(book, book_reference_mnist())
+        book_reference.measure(book, DEFAULT_DATA_DIR)
