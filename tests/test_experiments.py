@@ -5,13 +5,15 @@ import pandas as pd
 import pytest
 
 from dlscratch import trainer as trainer_module
-from dlscratch.experiments.batchnorm import batchnorm_comparison
 from dlscratch.experiments import common
-from dlscratch.experiments.common import build_network, used_inputs
-from dlscratch.experiments.initialization import activation_histograms
-from dlscratch.experiments.optimizers import optimizer_paths, paired_loss_curves
-from dlscratch.experiments.regularization import baseline_epochs, first_epochs, overfit_run
-from dlscratch.experiments.search import run_trials, sample_trials, summarize_trials, validation_split
+from dlscratch.experiments.batchnorm import batchnorm
+from dlscratch.experiments.common import build_network, paired_loss_curves, used_inputs
+from dlscratch.experiments.initialization import activations
+from dlscratch.experiments.optimizers import optimizer_paths
+from dlscratch.experiments.regularization import (baseline_epochs, dropout, first_epochs, overfit_baseline,
+                                                  overfit_run, weight_decay)
+from dlscratch.experiments.search import (combine_shards, random_search, run_trials, sample_trials,
+                                          summarize_trials, validation_split)
 
 
 @pytest.fixture
@@ -45,13 +47,15 @@ def batches_per_network(seen):
 
 def test_all_optimizers_see_identical_batches(data, recorded_batches):
     variants = {n: ({}, {"name": n.lower()}) for n in ["SGD", "Momentum", "AdaGrad", "Adam"]}
-    loss, summary = paired_loss_curves(data, variants, [8], 16, 25, seed=0, experiment="t", variant_column="optimizer")
+    tables = paired_loss_curves(data, variants, [8], 16, 25, seed=0, experiment="t", variant_column="optimizer")
+    loss, summary = tables["loss"], tables["summary"]
     runs = batches_per_network(recorded_batches)
     assert len(runs) == 4 and runs[0].shape == (25, 16)
     for run in runs[1:]:
         np.testing.assert_array_equal(run, runs[0])
     assert loss.groupby("optimizer").size().tolist() == [25] * 4
     assert list(summary.optimizer) == ["SGD", "Momentum", "AdaGrad", "Adam"]
+    assert (loss.seed == 0).all() and (summary.seed == 0).all()
 
 
 def test_variants_start_from_identical_weights():
@@ -65,40 +69,74 @@ def test_variants_start_from_identical_weights():
     assert not np.array_equal(d.params["W1"], b.params["W1"])
 
 
+def bn_settings(stds, **changes):
+    """A batchnorm block whose logspace gives ``stds`` (powers of ten)."""
+    logs = np.log10(stds)
+    space = {"start": float(logs[0]), "stop": float(logs[-1]), "num": len(stds)}
+    return {"train_size": 200, "hidden_sizes": [8, 8], "lr": 0.01, "batch_size": 50, "epochs": 2,
+            "weight_std_logspace": space, **changes}
+
+
 def test_batchnorm_pairs_share_batches(data, recorded_batches):
-    (x, t), _ = data
-    acc = batchnorm_comparison(x, t, [1.0, 0.1], [8, 8], lr=0.01, batch_size=50, epochs=2, seed=0)
+    acc = batchnorm(bn_settings([1.0, 0.1]), data, seed=0)["accuracy"]
     runs = batches_per_network(recorded_batches)
     assert len(runs) == 4
     for run in runs[1:]:
         np.testing.assert_array_equal(run, runs[0])
     assert acc.groupby(["weight_std", "model"]).size().tolist() == [3] * 4
+    assert (acc.seed == 0).all() and list(acc.columns[:4]) == ["seed", "std_index", "weight_std", "model"]
+
+
+def overfit_settings(**changes):
+    return {"train_size": 100, "hidden_sizes": [8], "lr": 0.01, "batch_size": 50, "epochs": 3, **changes}
 
 
 def test_overfit_pairs_share_weights_and_batches(data, recorded_batches):
-    without = overfit_run(data, 100, [8], 0.01, 50, 3, seed=1, experiment="weight_decay")
-    with_decay = overfit_run(data, 100, [8], 0.01, 50, 3, seed=1, experiment="weight_decay", weight_decay_lambda=0.1)
+    tables = weight_decay(overfit_settings(lambdas=[0.0, 0.1]), data, seed=1)
+    assert list(tables) == ["lambda0", "lambda0.1"]
     runs = batches_per_network(recorded_batches)
     np.testing.assert_array_equal(runs[0], runs[1])
-    assert without.epoch.tolist() == [0, 1, 2, 3]
+    without, with_decay = tables["lambda0"], tables["lambda0.1"]
+    assert without.epoch.tolist() == [0, 1, 2, 3] and (without.weight_decay == 0).all()
     assert without.train_acc.iloc[0] == with_decay.train_acc.iloc[0]  # identical start
+    assert (with_decay.weight_decay == 0.1).all() and (with_decay.seed == 1).all()
+
+
+def test_dropout_variants_and_the_part_a_job_runs(data):
+    settings = overfit_settings(dropout_ratio=0.15)
+    both = dropout(settings, data, seed=0)
+    assert list(both) == ["without", "with"]
+    assert both["with"].dropout_ratio.eq(0.15).all() and both["without"].dropout_ratio.eq(0.0).all()
+    only = dropout({**settings, "variants": ["with"]}, data, seed=0)
+    assert list(only) == ["with"]
+    pd.testing.assert_frame_equal(only["with"], both["with"])
 
 
 def test_first_epochs_of_a_longer_run_are_the_shorter_run(data):
     # what lets one unregularized run serve Fig 6-20 (201 epochs) and Fig 6-23 (301)
-    short = overfit_run(data, 100, [8, 8], 0.05, 30, 3, seed=2)
-    long = overfit_run(data, 100, [8, 8], 0.05, 30, 6, seed=2)
+    settings = overfit_settings(hidden_sizes=[8, 8], lr=0.05, batch_size=30)
+    short = overfit_run(settings, data, seed=2)
+    long = overfit_run(settings, data, seed=2, epochs=6)
     assert long.epoch.max() == 6
-    pd.testing.assert_frame_equal(first_epochs(long, 3, 100, 30), short)
+    pd.testing.assert_frame_equal(first_epochs(long, settings), short)
+
+
+def test_shared_baseline_equals_the_runs_of_each_experiment(data):
+    decay = overfit_settings(lambdas=[0.0, 0.1], epochs=2)
+    drop = overfit_settings(dropout_ratio=0.15, epochs=4)
+    shared = overfit_baseline({"weight_decay": decay, "dropout": drop}, data, seed=3)
+    pd.testing.assert_frame_equal(shared["lambda0"], weight_decay(decay, data, seed=3)["lambda0"])
+    pd.testing.assert_frame_equal(shared["without"], dropout(drop, data, seed=3)["without"])
 
 
 def test_first_epochs_keeps_a_divergence_only_within_them():
     table = pd.DataFrame({"epoch": [0, 1, 2, 3], "train_acc": [0.1, 0.2, np.nan, np.nan],
                           "test_acc": [0.1, 0.2, np.nan, np.nan], "diverged_at": 5.0})
     # 100 images, batch 30: epochs end after 4, 7, 10 iterations
-    assert first_epochs(table, 1, 100, 30).diverged_at.isna().all()
-    assert (first_epochs(table, 2, 100, 30).diverged_at == 5.0).all()
-    assert len(first_epochs(table, 2, 100, 30)) == 3
+    settings = {"train_size": 100, "batch_size": 30}
+    assert first_epochs(table, {**settings, "epochs": 1}).diverged_at.isna().all()
+    assert (first_epochs(table, {**settings, "epochs": 2}).diverged_at == 5.0).all()
+    assert len(first_epochs(table, {**settings, "epochs": 2})) == 3
 
 
 def test_baseline_is_shared_only_when_both_blocks_describe_the_same_run():
@@ -114,17 +152,22 @@ def test_baseline_is_shared_only_when_both_blocks_describe_the_same_run():
 
 
 def test_paths_table():
-    df = optimizer_paths({"SGD": {"name": "sgd", "lr": 0.95}, "Adam": {"name": "adam", "lr": 0.3}})
+    settings = {"start": [-7.0, 2.0], "steps": 30,
+                "optimizers": {"SGD": {"name": "sgd", "lr": 0.95}, "Adam": {"name": "adam", "lr": 0.3}}}
+    df = optimizer_paths(settings)["paths"]
     assert df.groupby("optimizer").size().tolist() == [31, 31]
     np.testing.assert_allclose(df.f, df.x ** 2 / 20 + df.y ** 2)
 
 
 def test_activation_histograms_count_every_value_in_range():
     cases = {"sig": {"activation": "sigmoid", "weight_std": 1.0}, "relu": {"activation": "relu", "weight_std": "he"}}
-    hist, stats = activation_histograms(cases, seed=0, n_samples=50, n_units=10, n_layers=3, bins=30)
+    settings = {"cases": cases, "n_samples": 50, "n_units": 10, "n_layers": 3, "bins": 30}
+    tables = activations(settings, None, seed=0)
+    hist, stats = tables["histograms"], tables["stats"]
     sig = hist[hist.case == "sig"].groupby("layer")["count"].sum()
     assert (sig == 500).all()  # sigmoid values all lie in [0, 1]
     assert len(stats) == 6 and stats.loc[stats.case == "relu", "frac_zero"].between(0.2, 0.8).all()
+    assert (hist.seed == 0).all() and (stats.seed == 0).all()
 
 
 def test_random_search_split_sampling_and_ranking(data):
@@ -139,6 +182,18 @@ def test_random_search_split_sampling_and_ranking(data):
     summary = summarize_trials(curves)
     assert summary["rank"].tolist() == [1, 2, 3]
     assert summary.val_acc.is_monotonic_decreasing
+
+
+def test_random_search_shards_together_are_the_whole_search(data):
+    settings = {"trials": 5, "shards": 2, "lr_exponents": [-3, -1], "weight_decay_exponents": [-8, -4],
+                "subset_size": 150, "validation_rate": 0.2, "hidden_sizes": [8], "batch_size": 40, "epochs": 2}
+    whole = random_search(settings, data, seed=4)
+    shards = [random_search({**settings, "shard": k}, data, seed=4)[f"shard{k}"] for k in range(2)]
+    assert shards[0].trial.unique().tolist() == [0, 1, 2] and shards[1].trial.unique().tolist() == [3, 4]
+    combined = combine_shards(shards)
+    for name in ("curves", "summary"):
+        pd.testing.assert_frame_equal(combined[name], whole[name])
+    assert whole["summary"]["rank"].tolist() == [1, 2, 3, 4, 5] and (whole["summary"].seed == 4).all()
 
 
 def test_summarize_ranks_diverged_trials_last():
@@ -180,8 +235,9 @@ def skipping_changes_nothing(monkeypatch, run):
 def test_skipping_blank_inputs_changes_no_experiment_result(blank_data, monkeypatch):
     (x, t), _ = blank_data
     runs = [
-        lambda: batchnorm_comparison(x, t, [1.0, 0.1], [8, 8], lr=0.05, batch_size=50, epochs=3, seed=0),
-        lambda: overfit_run(blank_data, 100, [8, 8], 0.05, 20, 4, seed=1, weight_decay_lambda=0.1),
+        lambda: batchnorm(bn_settings([1.0, 0.1], lr=0.05, epochs=3), blank_data, seed=0)["accuracy"],
+        lambda: overfit_run(overfit_settings(hidden_sizes=[8, 8], lr=0.05, batch_size=20, epochs=4), blank_data,
+                            seed=1, weight_decay_lambda=0.1),
         lambda: run_trials(validation_split(x, t, 150, 0.2, seed=0), sample_trials(0, 2), [8], 40, 3, seed=0),
     ]
     for run in runs:

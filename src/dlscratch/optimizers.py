@@ -6,6 +6,7 @@ dicts of numpy arrays with the same keys, and the arrays in ``params`` are chang
 sums) is created lazily at the first update, one array per key.
 """
 
+import inspect
 import math
 import numbers
 
@@ -141,15 +142,27 @@ OPTIMIZERS = {
 }
 
 
+def _class(name):
+    cls = OPTIMIZERS.get(str(name).lower())
+    if cls is None:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
+    return cls
+
+
+def hyperparameters(name, **given):
+    """Every hyperparameter of the optimizer ``name``: the ``given`` ones, the book's
+    defaults for the others (``hyperparameters("adam")`` gives lr 0.001, beta1 0.9, beta2 0.999)."""
+    parameters = list(inspect.signature(_class(name).__init__).parameters.values())[1:]
+    return {p.name: given.get(p.name, p.default) for p in parameters}
+
+
 def make_optimizer(name, **hyperparameters):
     """An optimizer from its name (case-insensitive) and keyword hyperparameters.
 
     ``make_optimizer("Momentum", lr=0.1)``; unknown names, unknown hyperparameters and
     invalid values raise ``ValueError`` naming the offending value.
     """
-    cls = OPTIMIZERS.get(str(name).lower())
-    if cls is None:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
+    cls = _class(name)
     accepted = cls.__init__.__code__.co_varnames[1 : cls.__init__.__code__.co_argcount]
     unknown = sorted(set(hyperparameters) - set(accepted))
     if unknown:

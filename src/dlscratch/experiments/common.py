@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..network import MultiLayerNet
+from ..optimizers import make_optimizer
 from ..seeding import generator
 from ..trainer import Trainer, epoch_end_iterations, minibatch_schedule
 
@@ -74,3 +75,51 @@ def train_epochs(network, optimizer, x_train, t_train, x_test, t_test, schedule,
 
 def diverged_value(diverged_at):
     return math.nan if diverged_at is None else float(diverged_at)
+
+
+def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, seed, experiment,
+                       variant_column, tail=100):
+    """Train every variant on the same minibatches from the same initial weights.
+
+    ``data`` is ((x_train, t_train), (x_test, t_test)); ``variants`` maps a name to
+    ``(network_kwargs, optimizer_spec)`` with ``optimizer_spec = {"name": ..., **hyper}``.
+    The loss of each iteration is the loss on that iteration's batch after the update
+    (inference mode), as the book records it.
+
+    Returns {"loss": seed, <variant_column>, iteration, loss;
+             "summary": seed, <variant_column>, final_loss, tail_loss, mean_loss, train_acc,
+                        test_acc, diverged_at},
+    where tail_loss is the mean loss of the last ``tail`` iterations and mean_loss the mean
+    over all iterations (the area under the curve: lower means faster learning).
+    """
+    (x_train, t_train), (x_test, t_test) = data
+    schedule = minibatch_schedule(len(x_train), batch_size, iterations, generator(seed, experiment, "batches"))
+    curves, summary = [], []
+    for name, (network_kwargs, optimizer_spec) in variants.items():
+        spec = dict(optimizer_spec)
+        optimizer = make_optimizer(spec.pop("name"), **spec)
+        net = build_network(seed, experiment, x_train.shape[1], hidden_sizes, **network_kwargs)
+        h = Trainer(net, optimizer, x_train, t_train, schedule).train()
+        loss = np.asarray(h.train_loss)
+        curves.append(pd.DataFrame({"seed": seed, variant_column: name, "iteration": np.arange(1, len(loss) + 1),
+                                    "loss": loss}))
+        diverged = h.diverged_at is not None
+        summary.append({
+            "seed": seed,
+            variant_column: name,
+            "final_loss": loss[-1],
+            "tail_loss": float(np.mean(loss[-tail:])),
+            "mean_loss": float(np.mean(loss)),
+            "train_acc": np.nan if diverged else net.accuracy(x_train, t_train),
+            "test_acc": np.nan if diverged else net.accuracy(x_test, t_test),
+            "diverged_at": diverged_value(h.diverged_at),
+        })
+    return {"loss": pd.concat(curves, ignore_index=True), "summary": pd.DataFrame(summary)}
+
+
+def first_images(data, n):
+    """((x_train[:n], t_train[:n]), test): the first ``n`` training images, and the test set."""
+    (x, t), test = data
+    if n > len(x):
+        raise ValueError(f"train_size {n} exceeds the {len(x)} training images")
+    return (x[:n], t[:n]), test

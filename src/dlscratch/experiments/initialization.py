@@ -1,4 +1,4 @@
-"""Section 6.2: activation histograms for several initial weight scales."""
+"""Section 6.2: activation histograms for several initial weight scales, and the scale on MNIST."""
 
 import numpy as np
 import pandas as pd
@@ -6,6 +6,7 @@ import pandas as pd
 from ..functions import relu, sigmoid
 from ..network import init_std
 from ..seeding import generator
+from .common import first_images, paired_loss_curves
 
 ACTIVATION_FUNCTIONS = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": relu}
 
@@ -20,29 +21,43 @@ def layer_activations(x, activation, weight_std, weights):
     return out
 
 
-def activation_histograms(cases, seed, n_samples=1000, n_units=100, n_layers=5, bins=30):
-    """Histograms (``bins`` bins on [0, 1], as the book's ``hist(..., 30, range=(0, 1))``) of
-    each layer's activations for every case, and per-layer statistics.
+def activations(settings, data, seed):
+    """Figs 6-10 to 6-14: histograms (``bins`` bins on [0, 1], as the book's
+    ``hist(..., 30, range=(0, 1))``) of each layer's activations for every case, and
+    per-layer statistics. No data: the input is x ~ N(0, 1) of ``n_samples`` x ``n_units``.
 
-    ``cases`` maps a case name to ``{"activation": ..., "weight_std": ...}``. All cases
-    share the input x ~ N(0, 1) and the standard normals of the weights, so they differ
-    only by activation and scale.
+    ``settings["cases"]`` maps a case name to ``{"activation": ..., "weight_std": ...}``. All
+    cases share the input and the standard normals of the weights, so they differ only by
+    activation and scale.
 
-    Returns (hist: case, activation, weight_std, layer, bin_left, bin_right, count;
-             stats: case, activation, weight_std, layer, mean, std, frac_zero,
-                    frac_below_0.05, frac_above_0.95, frac_0.4_0.6).
+    Returns {"histograms": seed, case, activation, weight_std, layer, bin_left, bin_right, count;
+             "stats": seed, case, activation, weight_std, layer, mean, std, frac_zero,
+                      frac_below_0.05, frac_above_0.95, frac_0.4_0.6}.
     """
+    n_units, bins = settings["n_units"], settings["bins"]
     rng = generator(seed, "activations")
-    x = rng.standard_normal((n_samples, n_units))
-    weights = [rng.standard_normal((n_units, n_units)) for _ in range(n_layers)]
+    x = rng.standard_normal((settings["n_samples"], n_units))
+    weights = [rng.standard_normal((n_units, n_units)) for _ in range(settings["n_layers"])]
     edges = np.linspace(0.0, 1.0, bins + 1)
     hist, stats = [], []
-    for case, spec in cases.items():
+    for case, spec in settings["cases"].items():
         for layer, z in enumerate(layer_activations(x, spec["activation"], spec["weight_std"], weights), start=1):
             counts, _ = np.histogram(z, bins=bins, range=(0.0, 1.0))
-            meta = {"case": case, "activation": spec["activation"], "weight_std": str(spec["weight_std"]), "layer": layer}
+            meta = {"seed": seed, "case": case, "activation": spec["activation"],
+                    "weight_std": str(spec["weight_std"]), "layer": layer}
             hist.append(pd.DataFrame({**meta, "bin_left": edges[:-1], "bin_right": edges[1:], "count": counts}))
             stats.append({**meta, "mean": z.mean(), "std": z.std(), "frac_zero": np.mean(z == 0),
                           "frac_below_0.05": np.mean(z < 0.05), "frac_above_0.95": np.mean(z > 0.95),
                           "frac_0.4_0.6": np.mean((z > 0.4) & (z < 0.6))})
-    return pd.concat(hist, ignore_index=True), pd.DataFrame(stats)
+    return {"histograms": pd.concat(hist, ignore_index=True), "stats": pd.DataFrame(stats)}
+
+
+def init_mnist(settings, data, seed):
+    """Fig 6-15: one net per initial weight std of ``settings["inits"]`` (label -> std), all
+    with ``activation`` and ``optimizer``, on the same minibatches and the same standard
+    normals. Returns {"loss", "summary"} (see ``paired_loss_curves``), variant column ``init``."""
+    variants = {label: ({"weight_init_std": std, "activation": settings["activation"]}, settings["optimizer"])
+                for label, std in settings["inits"].items()}
+    return paired_loss_curves(first_images(data, settings["train_size"]), variants, settings["hidden_sizes"],
+                              settings["batch_size"], settings["iterations"], seed, "init_mnist",
+                              variant_column="init")

@@ -52,11 +52,44 @@ def run_trials(split, trials, hidden_sizes, batch_size, epochs, seed):
     return pd.concat(tables, ignore_index=True)
 
 
+def random_search(settings, data, seed):
+    """Fig 6-24: ``trials`` trials drawn from the seed, each trained for ``epochs`` on the
+    training part of a shuffled split of the first ``subset_size`` images and validated on
+    the rest. With ``settings["shard"]`` (the pipeline's job split) only that shard of the
+    ``shards`` runs: every shard draws the same trials and takes its part, so the shard
+    count changes nothing but the jobs.
+
+    Returns {"curves": seed, trial, lr, weight_decay, epoch, train_acc, val_acc, diverged_at;
+             "summary": see ``summarize_trials``}, or for a shard k {"shard<k>": its curves}.
+    """
+    trials = sample_trials(seed, settings["trials"], settings["lr_exponents"], settings["weight_decay_exponents"])
+    shard = settings.get("shard")
+    if shard is not None:
+        trials = trials.loc[np.array_split(trials.index, settings["shards"])[shard]]
+    (x, t), _ = data
+    split = validation_split(x, t, settings["subset_size"], settings["validation_rate"], seed)
+    curves = run_trials(split, trials, settings["hidden_sizes"], settings["batch_size"], settings["epochs"], seed)
+    curves.insert(0, "seed", seed)
+    if shard is not None:
+        return {f"shard{shard}": curves}
+    return {"curves": curves, "summary": summarize_trials(curves)}
+
+
+def combine_shards(shards):
+    """The tables of a whole search from its shards' curves (a list of DataFrames):
+    {"curves", "summary"} as ``random_search`` returns them."""
+    curves = pd.concat(shards, ignore_index=True)
+    return {"curves": curves, "summary": summarize_trials(curves)}
+
+
 def summarize_trials(curves):
     """Final train/validation accuracy per trial, ranked by final validation accuracy
     (1 = best; ties broken by trial number; diverged trials last).
-    Columns: rank, trial, lr, weight_decay, val_acc, train_acc, diverged_at."""
+    Columns: seed, rank, trial, lr, weight_decay, val_acc, train_acc, diverged_at."""
     last = curves.sort_values(["trial", "epoch"]).groupby("trial").tail(1)  # NaN stays NaN
     last = last.sort_values(["val_acc", "trial"], ascending=[False, True], na_position="last")
     last.insert(0, "rank", np.arange(1, len(last) + 1))
-    return last[["rank", "trial", "lr", "weight_decay", "val_acc", "train_acc", "diverged_at"]].reset_index(drop=True)
+    columns = ["rank", "trial", "lr", "weight_decay", "val_acc", "train_acc", "diverged_at"]
+    if "seed" in last:
+        columns.insert(0, "seed")
+    return last[columns].reset_index(drop=True)
