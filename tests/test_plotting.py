@@ -250,7 +250,7 @@ def acc_table(variants, epochs=30, seeds=(0,)):
 
 def test_plot_train_test_two_panels():
     acc = acc_table(["no_dropout", "dropout"])
-    fig = plot_train_test(acc, [("no_dropout", None, "without dropout"), ("dropout", 0.2, "with dropout")])
+    fig = plot_train_test(acc, "variant", [("no_dropout", "without dropout"), ("dropout", "with dropout")])
     assert titles(fig) == ["without dropout", "with dropout"]
     ax = fig.axes[1]
     assert [line.get_marker() for line in ax.lines] == ["o", "s"]
@@ -261,13 +261,13 @@ def test_plot_train_test_two_panels():
 def test_plot_train_test_diverged_label():
     acc = acc_table(["overfit"])
     acc.loc[acc.epoch > 5, ["train_acc", "test_acc"]] = np.nan
-    fig = plot_train_test(acc, [("overfit", None, "overfitting")])
+    fig = plot_train_test(acc, "variant", [("overfit", "overfitting")])
     assert legend_labels(fig.axes[0]) == ["train (diverged)", "test (diverged)"]
 
 
 def test_plot_train_test_band():
     acc = acc_table(["a", "b"], seeds=(0, 1))
-    fig = plot_train_test_band(acc, [("a", None, "A"), ("b", None, "B")])
+    fig = plot_train_test_band(acc, "variant", [("a", "A"), ("b", "B")])
     ax = fig.axes[0]
     assert len(ax.lines) == 2 and len(ax.collections) == 2
     np.testing.assert_allclose(ax.lines[0].get_ydata(), 1 - np.exp(-np.arange(31) / 5) + 0.005)
@@ -367,18 +367,20 @@ def test_histogram_ymax_clips_and_labels_the_first_bar():
 
 
 @pytest.mark.parametrize("band", [False, True])
-def test_regularization_figures_one_per_book_figure(band):
-    from dlscratch.plotting import regularization_figures
+def test_regularization_figures_panels_by_meaning(band):
+    from dlscratch.plotting import train_test, train_test_band
 
+    draw = train_test_band if band else train_test
     epochs = np.arange(5)
-    decay = pd.DataFrame([{"seed": s, "weight_decay": lam, "epoch": e, "train_acc": 0.5, "test_acc": 0.4}
+    decay = pd.DataFrame([{"seed": s, "weight_decay": lam, "epoch": e, "train_acc": 0.5 + lam, "test_acc": 0.4}
                           for s in (0, 1) for lam in (0.0, 0.1) for e in epochs])
     dropout = pd.DataFrame([{"seed": s, "variant": v, "dropout_ratio": r, "epoch": e, "train_acc": 0.5,
                              "test_acc": 0.4} for s in (0, 1) for v, r in (("without", 0.0), ("with", 0.15))
                             for e in epochs])
     if not band:
         decay, dropout = decay[decay.seed == 0], dropout[dropout.seed == 0]
-    figures = regularization_figures(decay, dropout, band=band)
-    assert list(figures) == ["fig6-20_overfitting", "fig6-21_weight_decay", "fig6-23_dropout"]
-    assert [ax.get_title() for ax in figures["fig6-23_dropout"].axes] == ["without Dropout", "Dropout (ratio 0.15)"]
-    assert figures["fig6-21_weight_decay"].axes[0].get_title() == "weight decay λ = 0.1"
+    fig = draw({"accuracy": dropout}, ["without", "with"], {"dropout_ratio": 0.15}, column="variant")
+    assert [ax.get_title() for ax in fig.axes] == ["without Dropout", "Dropout (ratio 0.15)"]
+    fig = draw({"accuracy": decay}, [0.1], {}, column="weight_decay")
+    assert [ax.get_title() for ax in fig.axes] == ["weight decay λ = 0.1"]
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), 0.6)  # the λ = 0.1 rows

@@ -12,10 +12,11 @@ import gzip
 import hashlib
 import os
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .atomic import atomic_writer
 
 # The repository's committed copy; DLSCRATCH_MNIST_DIR points elsewhere if needed.
 DEFAULT_DATA_DIR = Path(
@@ -88,18 +89,6 @@ def _cache_is_valid(array, name):
     return h.hexdigest() == sha
 
 
-def _atomic_save(path, array):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_raw(data_dir=None, cache_dir=None):
     """The four MNIST arrays as uint8, verified: a dict with keys of ``FILES``."""
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
@@ -118,7 +107,8 @@ def load_raw(data_dir=None, cache_dir=None):
         if array is None:
             array = _read_verified(data_dir, name)
             try:
-                _atomic_save(cached, array)
+                with atomic_writer(cached) as f:
+                    np.save(f, array)
             except OSError:
                 pass  # a read-only checkout still loads, just without a cache
         arrays[name] = array

@@ -11,8 +11,6 @@ drawn, and a diverged run is marked "(diverged)" in its legend label or panel
 ("diverged in k/N seeds" on the several-seed band figures).
 """
 
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +18,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from dlscratch.smoothing import smooth_curve
+from .atomic import atomic_writer
+from .smoothing import smooth_curve
 
 MARKERS = ("o", "x", "s", "D", "^", "v")
 DIVERGED = " (diverged)"
@@ -88,14 +87,12 @@ def _seed_matrix(rows, x, y):
 
 
 def _draw_band(ax, x, matrix, **style):
-    """Mean line and a min-max band over the columns (seeds), ignoring NaN; NaN where all are NaN."""
-    finite = np.isfinite(matrix)
-    count = finite.sum(axis=1)
-    mean = np.where(count > 0, np.where(finite, matrix, 0.0).sum(axis=1) / np.maximum(count, 1), np.nan)
-    low = np.where(count > 0, np.where(finite, matrix, np.inf).min(axis=1), np.nan)
-    high = np.where(count > 0, np.where(finite, matrix, -np.inf).max(axis=1), np.nan)
-    (line,) = ax.plot(x, mean, **style)
-    ax.fill_between(x, low, high, color=line.get_color(), alpha=0.25, linewidth=0)
+    """Mean line and a min-max band over the columns (seeds), ignoring NaN (pandas' skipna);
+    NaN where every seed is NaN."""
+    seeds = pd.DataFrame(matrix).replace([np.inf, -np.inf], np.nan)
+    (line,) = ax.plot(x, seeds.mean(axis=1).to_numpy(), **style)
+    ax.fill_between(x, seeds.min(axis=1).to_numpy(), seeds.max(axis=1).to_numpy(), color=line.get_color(),
+                    alpha=0.25, linewidth=0)
     return line
 
 
@@ -112,24 +109,14 @@ def _note(ax, text):
 
 
 def save_figure(fig, path):
-    """Save ``fig`` to ``path`` (PNG or PDF by suffix), reproducibly and atomically.
-
-    The figure is written to a hidden temporary file next to ``path`` (keeping the
-    suffix) and then moved into place, so a reader never sees a half-written file.
-    """
+    """Save ``fig`` to ``path`` (PNG or PDF by suffix), reproducibly (no dates, no software
+    stamp) and atomically (``dlscratch.atomic``: a reader never sees a half-written file)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SAVE_OPTIONS:
         raise ValueError(f"can only save {sorted(SAVE_OPTIONS)}, got {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}{suffix}")
-    try:
-        with open(tmp, "xb") as f:
-            fig.savefig(f, format=suffix[1:], **SAVE_OPTIONS[suffix])
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as f:
+        fig.savefig(f, format=suffix[1:], **SAVE_OPTIONS[suffix])
 
 
 # --------------------------------------------------------------------------- optimizer paths
@@ -291,17 +278,18 @@ def plot_batchnorm_single(acc, std):
 # --------------------------------------------------------------------------- train / test accuracy
 
 
-def _train_test_grid(acc, panels, draw_panel):
+def _train_test_grid(acc, column, panels, draw_panel):
     fig, axes = _grid(len(panels), len(panels), panel_size=(5.0, 4.0))
-    for ax, (variant, _, title) in zip(axes, panels):
-        draw_panel(ax, _rows(acc, "variant", variant))
+    for ax, (value, title) in zip(axes, panels):
+        draw_panel(ax, _rows(acc, column, value))
         ax.set(title=title, xlabel="epochs", ylabel="accuracy", ylim=(0, 1))
         ax.legend(loc="lower right")
     return fig
 
 
-def plot_train_test(acc, panels, markevery=10):
-    """Figs 6-20, 6-21, 6-23: train and test accuracy per epoch, one panel per (variant, _, title)."""
+def plot_train_test(acc, column, panels, markevery=10):
+    """Figs 6-20, 6-21, 6-23: train and test accuracy per epoch, one panel per (value of
+    ``column``, title) of ``panels``."""
 
     def draw(ax, rows):
         rows = rows.sort_values("epoch")
@@ -310,10 +298,10 @@ def plot_train_test(acc, panels, markevery=10):
             label += DIVERGED if diverged else ""
             ax.plot(rows["epoch"], rows[column], marker=marker, markevery=markevery, label=label)
 
-    return _train_test_grid(acc, panels, draw)
+    return _train_test_grid(acc, column, panels, draw)
 
 
-def plot_train_test_band(acc, panels):
+def plot_train_test_band(acc, column, panels):
     """Several-seed companion of ``plot_train_test`` (``acc`` has a ``seed`` column)."""
 
     def draw(ax, rows):
@@ -321,7 +309,7 @@ def plot_train_test_band(acc, panels):
             x, matrix = _seed_matrix(rows, "epoch", column)
             _draw_band(ax, x, matrix, label=label + _diverged_seeds(matrix))
 
-    return _train_test_grid(acc, panels, draw)
+    return _train_test_grid(acc, column, panels, draw)
 
 
 # --------------------------------------------------------------------------- random search
@@ -365,24 +353,72 @@ def plot_random_search_scatter(summary):
     return fig
 
 
-# --------------------------------------------------------------------------- figure families
+# --------------------------------------------------------------------------- the registry's figures
+#
+# Each function below draws one kind of figure of dlscratch.registry.FIGURES from the
+# tables of its experiment: draw(tables, variants, settings, **options), where ``tables``
+# maps the figure's table names to DataFrames (the first seed's for a book-style figure,
+# every seed's for a several-seed companion), ``variants`` are the variants it shows and
+# ``settings`` its experiment's block of the config.
 
 
-def regularization_figures(decay, dropout, band=False):
-    """Figs 6-20, 6-21 and 6-23 from the weight-decay and dropout tables.
+def paths(tables, variants, settings):
+    return plot_paths(tables["paths"], variants, ncols=1 if len(variants) == 1 else 2)
 
-    ``decay`` has a ``weight_decay`` column (first λ → Fig 6-20, the others → Fig 6-21),
-    ``dropout`` a ``variant`` column ("without", "with") and ``dropout_ratio``. With
-    ``band`` the tables hold several seeds and the figures show mean and min–max.
-    Returns {figure name: Figure}.
-    """
-    draw = plot_train_test_band if band else plot_train_test
-    decay = decay.assign(variant=decay["weight_decay"].map(lambda v: f"{v:g}"))
-    panels = [(v, None, f"weight decay λ = {v}") for v in decay["variant"].unique()]
-    figures = {"fig6-20_overfitting": draw(decay, panels[:1])}
-    if len(panels) > 1:
-        figures["fig6-21_weight_decay"] = draw(decay, panels[1:])
-    ratio = dropout.loc[dropout["variant"] == "with", "dropout_ratio"].iloc[0]
-    figures["fig6-23_dropout"] = draw(dropout, [("without", None, "without Dropout"),
-                                                ("with", None, f"Dropout (ratio {ratio:g})")])
-    return figures
+
+def loss_curves(tables, variants, settings, column, ylim):
+    return plot_loss_curves(tables["loss"], column, variants, tuple(ylim))
+
+
+def loss_band(tables, variants, settings, column, ylim):
+    return plot_loss_band(tables["loss"], column, variants, tuple(ylim))
+
+
+def histograms(tables, variants, settings):
+    ymax = None
+    if all(settings["cases"][case]["activation"] == "relu" for case in variants):
+        # the book clips its ReLU panels at 7000 of 100,000 values: half are exact zeros
+        ymax = 0.07 * settings["n_samples"] * settings["n_units"]
+    return plot_activation_histograms(tables["histograms"], variants, ymax=ymax)
+
+
+def batchnorm_single(tables, variants, settings):
+    return plot_batchnorm_single(tables["accuracy"], variants[0])
+
+
+def batchnorm_grid(tables, variants, settings):
+    return plot_batchnorm_grid(tables["accuracy"], variants)
+
+
+def batchnorm_grid_band(tables, variants, settings):
+    return plot_batchnorm_grid_band(tables["accuracy"], variants)
+
+
+def _panels(variants, settings, column):
+    if column == "weight_decay":
+        return [(v, f"weight decay λ = {float(v):g}") for v in variants]
+    titles = {"without": "without Dropout", "with": f"Dropout (ratio {settings['dropout_ratio']:g})"}
+    return [(v, titles[v]) for v in variants]
+
+
+def train_test(tables, variants, settings, column):
+    return plot_train_test(tables["accuracy"], column, _panels(variants, settings, column))
+
+
+def train_test_band(tables, variants, settings, column):
+    return plot_train_test_band(tables["accuracy"], column, _panels(variants, settings, column))
+
+
+def random_search_grid(tables, variants, settings):
+    return plot_random_search_grid(tables["curves"], tables["summary"], top=settings["top"])
+
+
+def random_search_scatter(tables, variants, settings):
+    return plot_random_search_scatter(tables["summary"])
+
+
+def random_search_scatter_band(tables, variants, settings):
+    """Every trial of every seed, ranked together."""
+    search = tables["summary"].sort_values(["val_acc", "seed", "trial"], ascending=[False, True, True],
+                                           na_position="last")
+    return plot_random_search_scatter(search.assign(rank=np.arange(1, len(search) + 1)))
