@@ -44,7 +44,7 @@ def fabricated_tables():
                             for s in SEEDS for v, r, tr, te in [("without", 0.0, 1.0, 0.74), ("with", 0.15, 0.92, 0.70)]])
     search = pd.DataFrame([{"seed": s, "rank": r, "trial": r, "lr": 10 ** -2.5, "weight_decay": 10 ** -7,
                             "val_acc": 0.8 - r / 100} for s in SEEDS for r in range(1, 11)])
-    return {"paths": paths, "optimizer_mnist": opt, "activations": pd.DataFrame(stats), "init_mnist": init,
+    return {"optimizer_paths": paths, "optimizer_mnist": opt, "activations": pd.DataFrame(stats), "init_mnist": init,
             "batchnorm": bn, "weight_decay": decay, "dropout": dropout, "random_search": search}
 
 
@@ -79,7 +79,7 @@ def set_where(table, column, value, **where):
 
 
 def set_paths_f(tables):
-    tables["paths"]["f"] = [0.01, 0.05, 0.2, 0.1]  # AdaGrad no longer closest
+    tables["optimizer_paths"]["f"] = [0.01, 0.05, 0.2, 0.1]  # AdaGrad no longer closest
 
 
 @pytest.mark.parametrize(
@@ -122,11 +122,19 @@ def test_missing_variant_is_not_measured_rather_than_a_crash():
     assert "6-15" in set(claims.claim)
 
 
-def test_t_interval():
-    mean, low, high = t_interval([1.0, 2.0, 3.0])
-    half = 4.303 * 1.0 / math.sqrt(3)
-    assert (mean, low, high) == pytest.approx((2.0, 2.0 - half, 2.0 + half))
+@pytest.mark.parametrize("n, t975", [(2, 12.706204736), (3, 4.302652730), (5, 2.776445105), (31, 2.042272456),
+                                     (32, 2.039513446), (61, 2.000297822)])
+def test_t_interval_uses_the_exact_quantile_for_any_number_of_seeds(n, t975):
+    values = np.arange(n, dtype=float)
+    mean, low, high = t_interval(values)
+    half = t975 * values.std(ddof=1) / math.sqrt(n)
+    assert mean == values.mean()
+    assert (mean - low, high - mean) == pytest.approx((half, half), rel=1e-9)
+
+
+def test_t_interval_ignores_non_finite_values():
     assert math.isnan(t_interval([5.0])[1])
+    assert t_interval([1.0, np.nan, 2.0, 3.0, np.inf]) == pytest.approx(t_interval([1.0, 2.0, 3.0]))
 
 
 def test_markdown_lists_every_claim():

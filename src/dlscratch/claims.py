@@ -14,26 +14,30 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-# two-sided 95% quantiles of Student's t, by degrees of freedom
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
-        10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110,
-        18: 2.101, 19: 2.093, 20: 2.086, 25: 2.060, 30: 2.042}
+from .atomic import write_text
+from .registry import BOOK_OPTIMIZERS
+from .tables import read_tables, write_table
 
 LN10 = math.log(10)
 
+# the table of each experiment that the claims read (every seed's)
+CLAIM_TABLES = {"optimizer_paths": "paths", "optimizer_mnist": "summary", "activations": "stats",
+                "init_mnist": "summary", "batchnorm": "accuracy", "weight_decay": "accuracy",
+                "dropout": "accuracy", "random_search": "summary"}
 
-def t_interval(values):
-    """Mean and 95% t-interval of ``values`` (NaN bounds with fewer than two values)."""
-    v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
-    if v.size == 0:
+
+def t_interval(values, confidence=0.95):
+    """Mean and two-sided ``confidence`` Student-t interval of the finite ``values`` (NaN
+    bounds with fewer than two values): the exact t quantile for their degrees of freedom."""
+    v = pd.Series(values, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
+    if v.empty:
         return math.nan, math.nan, math.nan
     mean = float(v.mean())
-    if v.size < 2:
+    if len(v) < 2:
         return mean, math.nan, math.nan
-    df = v.size - 1
-    t = T975.get(df) or T975[max(k for k in T975 if k <= df)] if df <= 30 else 1.96
-    half = t * float(v.std(ddof=1)) / math.sqrt(v.size)
+    half = float(stats.t.ppf(0.5 + confidence / 2, df=len(v) - 1)) * float(v.std(ddof=1)) / math.sqrt(len(v))
     return mean, mean - half, mean + half
 
 
@@ -84,7 +88,7 @@ def _paired(df, value, a, b, column):
 
 def claim_paths(paths):
     final = paths.sort_values("step").groupby("optimizer").last()["f"]
-    book = [n for n in ["SGD", "Momentum", "AdaGrad", "Adam"] if n in final.index]
+    book = [n for n in BOOK_OPTIMIZERS if n in final.index]
     others = [n for n in book if n != "AdaGrad"]
     margin = float(final[others].min() - final["AdaGrad"])
     detail = ", ".join(f"{n} {final[n]:.3g}" for n in book)
@@ -95,17 +99,18 @@ def claim_paths(paths):
 
 def claims_optimizers(summary):
     rows = []
-    for name in ["Momentum", "AdaGrad", "Adam"]:
+    others = [n for n in BOOK_OPTIMIZERS if n != "SGD"]
+    for name in others:
         rows.append(_row("6-9", f"{name} ends with lower training loss than SGD after the last iteration",
                          f"paired difference of mean loss over the last 100 iterations, SGD − {name}",
                          _paired(summary, "tail_loss", "SGD", name, "optimizer"), lambda v: v > 0))
     tests = summary.groupby("optimizer")["test_acc"].mean()
-    for name in ["Momentum", "AdaGrad", "Adam"]:
+    for name in others:
         rows.append(_row("6-9", f"{name} reaches higher test accuracy than SGD",
                          f"paired difference of test accuracy, {name} − SGD",
                          _paired(summary, "test_acc", name, "SGD", "optimizer"), lambda v: v > 0,
                          detail=f"mean test accuracy {name} {tests[name]:.4f}, SGD {tests['SGD']:.4f}"))
-    book = ["SGD", "Momentum", "Adam"]
+    book = [n for n in BOOK_OPTIMIZERS if n != "AdaGrad"]
     per_seed = {}
     for seed, rows_ in summary.groupby("seed"):
         mean_loss = dict(zip(rows_["optimizer"], rows_["mean_loss"]))
@@ -250,14 +255,14 @@ def _not_measured(name, error):
 
 
 def evaluate_claims(tables):
-    """All claims from a dict of tables (each concatenated over seeds, with a ``seed`` column):
-    paths, optimizer_mnist, activations, init_mnist, batchnorm, weight_decay, dropout, random_search.
+    """All claims from a dict of tables, by experiment (the table of ``CLAIM_TABLES``,
+    concatenated over seeds, with a ``seed`` column).
 
     A claim whose variants the configuration does not have (say, no AdaGrad) is reported
     as "not measured" rather than failing the job.
     """
     groups = [
-        ("6-8", lambda: claim_paths(tables["paths"])),
+        ("6-8", lambda: claim_paths(tables["optimizer_paths"])),
         ("6-9", lambda: claims_optimizers(tables["optimizer_mnist"])),
         ("6-10..6-14", lambda: claims_activations(tables["activations"])),
         ("6-15", lambda: claims_init(tables["init_mnist"])),
@@ -274,25 +279,39 @@ def evaluate_claims(tables):
     return pd.DataFrame(rows)
 
 
-def claims_markdown(claims):
-    """The claims table as Markdown."""
-    def fmt(x):
-        return "" if not np.isfinite(x) else f"{x:.4g}"
+def _number(x):
+    return "" if not np.isfinite(x) else f"{x:.4g}"
 
-    lines = [
-        "# Chapter 6's claims, checked",
-        "",
-        "Verdict: **holds** in every seed, **does not hold** in any, or **mixed**. Interval: 95% Student-t "
-        "interval of the mean over seeds (paired differences where two variants are compared: within a seed "
-        "they share initial weights and minibatches).",
-        "",
-        "| fig | claim | measured | per seed | mean [95% CI] | holds in | verdict |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in claims.itertuples():
-        ci = f"{fmt(r.mean)} [{fmt(r.ci95_low)}, {fmt(r.ci95_high)}]" if r.interval != "deterministic" else \
-            f"{fmt(r.mean)} (deterministic)"
-        detail = f" ({r.detail})" if isinstance(r.detail, str) and r.detail else ""
-        lines.append(f"| {r.claim} | {r.statement}{detail} | {r.quantity} | {r.per_seed} | {ci} | {r.holds_in} "
-                     f"| **{r.verdict}** |")
-    return "\n".join(lines) + "\n"
+
+def display_table(claims):
+    """The claims table as shown to a reader (Markdown and HTML alike): one row per claim."""
+    interval = [f"{_number(r.mean)} (deterministic)" if r.interval == "deterministic"
+                else f"{_number(r.mean)} [{_number(r.ci95_low)}, {_number(r.ci95_high)}]"
+                for r in claims.itertuples()]
+    detail = claims["detail"].fillna("").map(lambda d: f" ({d})" if d else "")
+    return pd.DataFrame({"fig": claims["claim"], "claim": claims["statement"] + detail,
+                         "measured": claims["quantity"], "per seed": claims["per_seed"],
+                         "mean [95% CI]": interval, "holds in": claims["holds_in"], "verdict": claims["verdict"]})
+
+
+MARKDOWN_HEAD = """# Chapter 6's claims, checked
+
+Verdict: **holds** in every seed, **does not hold** in any, or **mixed**. Interval: 95% Student-t interval
+of the mean over seeds (paired differences where two variants are compared: within a seed they share initial
+weights and minibatches).
+
+"""
+
+
+def claims_markdown(claims):
+    """The claims table as Markdown (pandas, through tabulate)."""
+    table = display_table(claims).assign(verdict=lambda t: "**" + t["verdict"] + "**")
+    return MARKDOWN_HEAD + table.to_markdown(index=False) + "\n"
+
+
+def write_claims(snakemake):
+    """The claims job: every seed's tables in, ``claims.csv`` and ``claims.md`` out."""
+    claims = evaluate_claims({name: read_tables(snakemake.input[name]) for name in CLAIM_TABLES})
+    write_table(claims, snakemake.output.csv)
+    write_text(snakemake.output.md, claims_markdown(claims))
+    print(claims[["claim", "statement", "holds_in", "verdict"]].to_string())
