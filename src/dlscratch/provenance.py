@@ -2,9 +2,11 @@
 
 A record names the rule and its wildcards, the settings it ran with (the rule's params:
 its config block), the seed, the versions of Python and the packages, the BLAS, the
-project's git revision (when the work tree is a git checkout), and the SHA-256 of every
-input table and of every file the job wrote. It holds no timestamps, so the same
-config and code give the same record.
+project's git revision (when the work tree is a git checkout), the SHA-256 of every
+input table and of every file the job wrote, and the library's source files: those the
+rule declares as inputs and those the job had loaded when it ended (the tests check that
+they are the same). It holds no timestamps, so the same config and code give the same
+record.
 """
 
 import hashlib
@@ -12,6 +14,9 @@ import json
 import platform
 import subprocess
 from importlib import metadata
+from pathlib import Path
+
+from .sources import loaded_sources
 
 PACKAGES = ["numpy", "pandas", "matplotlib", "snakemake", "threadpoolctl", "dlscratch"]
 
@@ -46,10 +51,18 @@ def git_revision(directory="."):
     return rev, bool(status.strip())
 
 
-def record(rule, wildcards, params, inputs, outputs, blas=None):
-    """The provenance record of a job (a JSON-serialisable dict)."""
+def _package_relative(path):
+    """``.../dlscratch/experiments/common.py`` -> ``dlscratch/experiments/common.py``."""
+    parts = Path(path).resolve().parts
+    return "/".join(parts[len(parts) - 1 - parts[::-1].index("dlscratch"):])
+
+
+def record(rule, wildcards, params, inputs, outputs, blas=None, modules=None):
+    """The provenance record of a job (a JSON-serialisable dict); ``modules`` is the job's
+    ``sys.modules``, to record the library sources it ran."""
     revision, dirty = git_revision()
     tables = [p for p in inputs if str(p).endswith(".csv")]
+    declared = [p for p in inputs if str(p).endswith(".py")]
     return {
         "rule": rule,
         "wildcards": dict(wildcards),
@@ -57,6 +70,8 @@ def record(rule, wildcards, params, inputs, outputs, blas=None):
         "settings": params,
         "inputs": {str(p): sha256_file(p) for p in tables},
         "outputs": {str(p): sha256_file(p) for p in outputs},
+        "code_inputs": sorted(_package_relative(p) for p in declared),
+        "code_loaded": {_package_relative(p): sha256_file(p) for p in loaded_sources(modules or {})},
         "packages": package_versions(),
         "blas": blas,
         "git_revision": revision,

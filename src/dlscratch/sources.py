@@ -1,0 +1,102 @@
+"""The library modules a piece of code runs, read from its import statements.
+
+Snakemake does not follow Python imports, so each rule declares the source files its job
+imports as inputs (editing one reruns exactly the rules whose jobs import it). They are
+derived here from the real ``import`` statements of the code, transitively, never kept
+by hand; the tests check them against the modules each job has loaded when it ends.
+Imports made by name at run time (``importlib``: an experiment's or a figure's function)
+are not visible in the source, so the rule names those modules itself.
+"""
+
+import ast
+from functools import cache
+from pathlib import Path
+
+PACKAGE = "dlscratch"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def module_file(module, package_dir=PACKAGE_DIR):
+    """The file of ``module`` (``dlscratch.x.y``): ``x/y.py`` or ``x/y/__init__.py``, or None."""
+    parts = module.split(".")[1:]
+    base = Path(package_dir, *parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _parents(module):
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def imports_of(path, module=None, package_dir=PACKAGE_DIR):
+    """The ``dlscratch`` modules named by the import statements of the file ``path``
+    (``module`` is its own dotted name, to resolve relative imports; None for a script)."""
+    tree = ast.parse(Path(path).read_text(), filename=str(path))
+    is_package = Path(path).name == "__init__.py"
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if module is None:
+                    raise ValueError(f"{path}: relative import outside the package")
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                origin = ".".join(base + ([node.module] if node.module else []))
+            else:
+                origin = node.module
+            # "from a import b": b is a submodule or a name defined in a
+            names = [origin] + [f"{origin}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if (name == PACKAGE or name.startswith(PACKAGE + ".")) and module_file(name, package_dir):
+                found.add(name)
+    return found
+
+
+@cache
+def _closure(modules, package_dir):
+    seen, todo = set(), list(modules)
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        path = module_file(module, package_dir)
+        if path is None:
+            raise ValueError(f"no module {module} under {package_dir}")
+        seen.add(module)
+        todo += _parents(module)
+        todo += imports_of(path, module, package_dir)
+    return frozenset(seen)
+
+
+def modules_run(*modules, scripts=(), package_dir=PACKAGE_DIR):
+    """Every ``dlscratch`` module that importing ``modules`` and running ``scripts`` imports,
+    sorted by name (the modules themselves, their packages' ``__init__``, and so on)."""
+    roots = set(modules)
+    for script in scripts:
+        roots |= imports_of(script, package_dir=package_dir)
+    return sorted(_closure(frozenset(roots), Path(package_dir)))
+
+
+def source_files(*modules, scripts=(), package_dir=PACKAGE_DIR):
+    """The source files of ``modules_run(...)``, in the same order."""
+    return [str(module_file(m, package_dir)) for m in modules_run(*modules, scripts=scripts, package_dir=package_dir)]
+
+
+def loaded_sources(sys_modules, package_dir=PACKAGE_DIR):
+    """The files under ``package_dir`` of the modules in ``sys_modules`` (what a job has run)."""
+    package_dir = Path(package_dir).resolve()
+    files = set()
+    for name, module in list(sys_modules.items()):
+        path = getattr(module, "__file__", None)
+        if (name == PACKAGE or name.startswith(PACKAGE + ".")) and path:
+            path = Path(path).resolve()
+            if package_dir in path.parents:
+                files.add(str(path))
+    return sorted(files)

@@ -1,0 +1,65 @@
+"""The library sources a rule declares are the modules its jobs really import."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from dlscratch.registry import EXPERIMENTS
+from dlscratch.sources import PACKAGE_DIR, imports_of, modules_run, source_files
+
+
+def test_relative_absolute_and_function_level_imports_are_followed(tmp_path):
+    package = tmp_path / "dlscratch"
+    (package / "sub").mkdir(parents=True)
+    files = {
+        "__init__.py": "",
+        "a.py": "from . import b as B\nfrom .sub.c import thing\n",
+        "b.py": "import numpy\n",
+        "sub/__init__.py": "",
+        "sub/c.py": "def f():\n    from ..d import g\n    import dlscratch.e\nthing = 1\n",
+        "d.py": "g = 2\n",
+        "e.py": "",
+        "unused.py": "",
+    }
+    for name, text in files.items():
+        (package / name).write_text(text)
+    assert imports_of(package / "a.py", "dlscratch.a", package) == {"dlscratch", "dlscratch.b", "dlscratch.sub.c"}
+    assert modules_run("dlscratch.a", package_dir=package) == [
+        "dlscratch", "dlscratch.a", "dlscratch.b", "dlscratch.d", "dlscratch.e", "dlscratch.sub", "dlscratch.sub.c"]
+    script = tmp_path / "script.py"
+    script.write_text("from dlscratch.d import g\n")
+    assert modules_run(scripts=[script], package_dir=package) == ["dlscratch", "dlscratch.d"]
+
+
+def loaded_by_importing(*modules):
+    """The dlscratch source files a fresh interpreter has loaded after importing ``modules``."""
+    code = textwrap.dedent(f"""
+        import importlib, json, sys
+        for m in {list(modules)!r}:
+            importlib.import_module(m)
+        print(json.dumps(sorted(m.__file__ for name, m in sys.modules.items() if name.split(".")[0] == "dlscratch")))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("modules", [(e.module, "dlscratch.pipeline") for e in EXPERIMENTS.values()]
+                         + [("dlscratch.drawing", "dlscratch.pipeline"), ("dlscratch.claims",), ("dlscratch.index",)],
+                         ids=lambda m: m[0])
+def test_declared_sources_are_the_transitive_imports(modules):
+    declared = source_files(*modules)
+    assert sorted(declared) == loaded_by_importing(*modules)
+    assert all(str(p).startswith(str(PACKAGE_DIR)) for p in declared)
+
+
+@pytest.mark.pipeline
+def test_every_job_ran_exactly_the_sources_its_rule_declares(small_pipeline):
+    records = list((small_pipeline / "results").rglob("*.json"))
+    assert len(records) > 20
+    for path in records:
+        record = json.loads(path.read_text())
+        assert record["code_inputs"], path
+        assert record["code_inputs"] == sorted(record["code_loaded"]), path
