@@ -45,6 +45,19 @@ def planned_rules(workdir, *args, **kwargs):
     return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+\s*$", table, re.M)} - {"job", "all"}
 
 
+def run_config(*configfiles, workdir=ROOT):
+    """The config a run with ``--configfile configfiles`` uses: config/config.yaml, then each
+    file merged over it as Snakemake merges them, then the schema's defaults."""
+    import yaml
+    from snakemake.utils import update_config, validate
+
+    config = yaml.safe_load((Path(workdir) / "config" / "config.yaml").read_text())
+    for name in configfiles:
+        update_config(config, yaml.safe_load((Path(workdir) / name).read_text()))
+    validate(config, str(Path(workdir) / "workflow" / "schemas" / "config.schema.yaml"))
+    return config
+
+
 def tables(workdir):
     """{relative path: bytes} of every CSV table under results/."""
     results = Path(workdir) / "results"

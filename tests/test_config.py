@@ -8,7 +8,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from dlscratch.config import batchnorm_stds, check_config
+from dlscratch.config import check_config
+from dlscratch.experiments.batchnorm import weight_stds
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
@@ -28,7 +29,7 @@ def test_book_config_is_valid_and_has_the_books_values():
     assert cfg["optimizer_mnist"]["batch_size"] == 128 and cfg["optimizer_mnist"]["iterations"] == 2000
     assert cfg["weight_decay"]["epochs"] == 201 and cfg["dropout"]["epochs"] == 301
     assert cfg["random_search"]["trials"] == 100
-    assert len(batchnorm_stds(cfg)) == 16 and batchnorm_stds(cfg)[0] == 1.0
+    assert len(weight_stds(cfg["batchnorm"])) == 16 and weight_stds(cfg["batchnorm"])[0] == 1.0
 
 
 def test_schema_fills_defaults():

@@ -6,23 +6,14 @@ import shutil
 
 import pandas as pd
 import pytest
-from snakemake_runner import copy_project, planned_rules, snakemake
+from snakemake_runner import copy_project, planned_rules, run_config, snakemake
+
+from dlscratch.registry import EXPERIMENTS, FIGURES, drawn_figures
 
 pytestmark = pytest.mark.pipeline
 
-FIGURES = [
-    "fig6-03_sgd_path", "fig6-05_momentum_path", "fig6-06_adagrad_path", "fig6-07_adam_path",
-    "fig6-08_optimizer_paths", "fig6-08x_other_optimizer_paths", "fig6-09_optimizers_mnist",
-    "fig6-09x_all_optimizers_mnist", "fig6-10_sigmoid_std1", "fig6-11_sigmoid_std001",
-    "fig6-13_sigmoid_xavier", "fig6-13x_tanh_xavier", "fig6-14_relu_inits", "fig6-15_init_mnist",
-    "fig6-18_batchnorm_single", "fig6-19_batchnorm_grid", "fig6-20_overfitting", "fig6-21_weight_decay",
-    "fig6-23_dropout", "fig6-24_random_search", "fig6-24x_random_search_scatter",
-]
-SEED_FIGURES = [
-    "fig6-09_optimizers_mnist_seeds", "fig6-09x_all_optimizers_mnist_seeds", "fig6-15_init_mnist_seeds",
-    "fig6-19_batchnorm_grid_seeds", "fig6-20_overfitting_seeds", "fig6-21_weight_decay_seeds",
-    "fig6-23_dropout_seeds", "fig6-24x_random_search_scatter_seeds",
-]
+SMALL = run_config("config/test.yaml")
+DRAWN = [d.stem for d in drawn_figures(SMALL)]
 
 
 @pytest.fixture(scope="module")
@@ -30,38 +21,65 @@ def project(small_pipeline):
     return small_pipeline
 
 
-def test_every_figure_is_made_as_png_and_pdf(project):
-    for fig in FIGURES + SEED_FIGURES:
+def test_the_small_config_draws_every_registered_figure_and_its_companion():
+    assert {d.split("_")[0] for d in DRAWN} == {f.stem.split("_")[0] for f in FIGURES.values()}
+    assert sum(d.endswith("_seeds") for d in DRAWN) == sum(f.band is not None for f in FIGURES.values())
+
+
+def test_every_figure_is_made_as_png_and_pdf_with_its_caption(project):
+    for fig in DRAWN:
         png = project / "results" / "figures" / f"{fig}.png"
         pdf = project / "results" / "figures" / f"{fig}.pdf"
         assert png.read_bytes()[:4] == b"\x89PNG", fig
         assert pdf.read_bytes()[:4] == b"%PDF", fig
+        caption = (project / "results" / "figures" / "captions" / f"{fig}.rst").read_text()
+        assert caption.startswith("Fig 6-"), fig
     made = {p.stem for p in (project / "results" / "figures").glob("*.png")}
-    assert made == set(FIGURES + SEED_FIGURES)
+    assert made == set(DRAWN)
+
+
+def test_captions_state_the_settings_the_figures_were_drawn_with(project):
+    captions = project / "results" / "figures" / "captions"
+    assert "the first 2000 MNIST images, batch 32, 60 iterations" in (captions / "fig6-09_optimizers_mnist.rst").read_text()
+    assert "over 2 seeds (0, 1)" in (captions / "fig6-19_batchnorm_grid_seeds.rst").read_text()
+    assert "4 stds from 1 to 0.0001" in (captions / "fig6-19_batchnorm_grid.rst").read_text()
 
 
 def test_every_rule_wrote_a_log(project):
     logs = list((project / "results" / "logs").rglob("*.log"))
     # 2 seeds x (optimizer_mnist, init_mnist, activations, batchnorm, the shared unregularized
-    # run, weight decay 0.1, Dropout, 2 search shards, search summary) + optimizer_paths
-    # + 7 figure families + claims + index
-    assert len(logs) == 2 * 10 + 1 + 7 + 2
+    # run, weight decay 0.1, Dropout, 2 search shards, their combination) + optimizer_paths
+    # + a plot job per experiment + claims + index
+    assert len(logs) == 2 * 10 + 1 + len(EXPERIMENTS) + 2
     assert all("elapsed" in p.read_text() for p in logs)
 
 
-def test_jobs_run_one_blas_thread_and_claim_their_share_of_the_cores(project):
+def job_spans(project):
+    """(start, end) wall-clock times of every job, from their logs."""
+    spans = []
+    for log in (project / "results" / "logs").rglob("*.log"):
+        text = log.read_text()
+        start = float(text.split("started ")[1].split()[0])
+        spans.append((start, start + float(text.split("elapsed ")[1].split()[0])))
+    return spans
+
+
+def test_jobs_run_one_blas_thread_and_no_more_at_once_than_cpus(project):
+    cpus = len(os.sched_getaffinity(0))
     for log in (project / "results" / "logs").rglob("*.log"):
         first = log.read_text().splitlines()[0]
         assert "'num_threads': 1," in first and "'num_threads': 2" not in first, log
-    # --cores beyond the CPUs: a training job claims the excess, so that no more training
-    # jobs run at once than there are CPUs (small jobs keep threads 1)
-    cpus = len(os.sched_getaffinity(0))
+    # the small pipeline ran with --cores 4: never more jobs at once than this machine's CPUs
+    spans = job_spans(project)
+    busiest = max(sum(start <= t < end for start, end in spans) for t, _ in spans)
+    assert 1 <= busiest <= cpus
+    # every job says it uses one thread and one of the CPUs, whatever --cores
     out = snakemake(project, "-n", "--forceall", cores=3 * cpus).stdout
-    jobs = out.split("\nrule ")[1:] + out.split("\nlocalrule ")[1:]
-    threads = {job.split(":")[0]: int(job.split("threads: ")[1].split()[0]) if "threads: " in job else 1
-               for job in jobs}
-    assert threads["optimizer_mnist"] == threads["random_search_shard"] == threads["overfit_baseline"] == 3
-    assert threads["activations"] == threads["plot_loss"] == 1
+    jobs = [job for job in out.split("\nrule ")[1:] + out.split("\nlocalrule ")[1:] if not job.startswith("all:")]
+    assert len(jobs) == 2 * 10 + 1 + len(EXPERIMENTS) + 2
+    for job in jobs:
+        assert "threads: " not in job or "threads: 1\n" in job, job
+        assert "cpus=1" in job.split("resources:")[1].splitlines()[0], job
 
 
 def read(project, path):
@@ -80,7 +98,7 @@ def test_paths_table(project):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_mnist_loss_tables(project, seed):
     loss = read(project, f"optimizer_mnist/seed{seed}/loss.csv")
-    assert list(loss.columns) == ["optimizer", "iteration", "loss"]
+    assert list(loss.columns) == ["seed", "optimizer", "iteration", "loss"] and (loss.seed == seed).all()
     assert len(loss) == 6 * 60
     summary = read(project, f"optimizer_mnist/seed{seed}/summary.csv")
     assert list(summary.columns) == ["seed", "optimizer", "final_loss", "tail_loss", "mean_loss", "train_acc",
@@ -139,8 +157,8 @@ def test_unregularized_run_is_run_twice_when_the_blocks_differ(project, tmp_path
 def test_one_seed_draws_no_seed_bands(tmp_path):
     work = copy_project(tmp_path)
     (work / "config" / "one.yaml").write_text("seeds: [0]\n")
-    rules = planned_rules(work, configfiles=("config/test.yaml", "config/one.yaml"))
-    assert "plot_seeds" not in rules and {"plot_loss", "claims", "index"} <= rules
+    out = snakemake(work, "-n", configfiles=("config/test.yaml", "config/one.yaml")).stdout
+    assert "_seeds.png" not in out and "results/figures/fig6-19_batchnorm_grid.png" in out
 
 
 def test_random_search_tables(project):
@@ -161,21 +179,27 @@ def edit(path):
     path.write_text(path.read_text() + "\n# edited\n")
 
 
-def test_plotting_change_reruns_only_plotting(project, tmp_path):
+PLOTS = {f"plot_{name}" for name in EXPERIMENTS}
+
+
+@pytest.mark.parametrize("path", ["src/dlscratch/plotting.py", "workflow/scripts/plot.py"])
+def test_plotting_change_reruns_only_plotting(project, tmp_path, path):
     work = copy_with_results(project, tmp_path)
-    edit(work / "src" / "dlscratch" / "plotting.py")
+    edit(work / path)
     # every figure family, and the index that shows them; no experiment, no claims
-    assert planned_rules(work) == {"plot_paths", "plot_loss", "plot_histograms", "plot_batchnorm",
-                                   "plot_regularization", "plot_random_search", "plot_seeds", "index"}
+    assert planned_rules(work) == PLOTS | {"index"}
 
 
-def test_plot_script_change_reruns_only_its_figures(project, tmp_path):
+def test_a_new_caption_redraws_only_its_experiments_figures(project, tmp_path):
     work = copy_with_results(project, tmp_path)
-    edit(work / "workflow" / "scripts" / "plot_batchnorm.py")
-    assert planned_rules(work) == {"plot_batchnorm", "index"}
+    registry = work / "src" / "dlscratch" / "registry.py"
+    text = registry.read_text()
+    assert text.count('"Batch Norm makes learning faster"') == 1
+    registry.write_text(text.replace('"Batch Norm makes learning faster"', '"Batch Norm learns faster"'))
+    assert planned_rules(work) == {"plot_batchnorm", "claims", "index"}
 
 
-BATCHNORM_AND_DOWNSTREAM = {"batchnorm", "plot_batchnorm", "plot_seeds", "claims", "index"}
+BATCHNORM_AND_DOWNSTREAM = {"batchnorm", "plot_batchnorm", "claims", "index"}
 
 
 def test_config_change_reruns_only_that_experiment(project, tmp_path):
@@ -190,8 +214,7 @@ def test_library_change_reruns_the_experiments_that_use_it(project, tmp_path):
     assert planned_rules(work) == BATCHNORM_AND_DOWNSTREAM
     edit(work / "src" / "dlscratch" / "layers.py")
     rules = planned_rules(work)
-    assert {"optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout",
-            "random_search_shard", "activations", "optimizer_paths"} <= rules
+    assert set(EXPERIMENTS) <= rules
 
 
 def copy_with_results(project, tmp_path):
@@ -228,11 +251,11 @@ def test_claims_table_has_every_claim_with_a_computed_verdict(project):
 
 def test_index_shows_every_figure_the_claims_and_the_times(project):
     index = (project / "results" / "index.html").read_text()
-    for fig in FIGURES + SEED_FIGURES:
+    for fig in DRAWN:
         assert f'src="figures/{fig}.png"' in index, fig
-    assert index.count("<tr><td>6-") == len(read(project, "claims.csv"))
-    for experiment in ["optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout", "random_search"]:
-        assert f"<tr><td>{experiment}</td>" in index
+    assert index.count("<td>6-") == len(read(project, "claims.csv"))
+    for experiment in EXPERIMENTS:
+        assert f"<td>{experiment}</td>" in index
 
 
 def test_snakemake_report_builds_with_rendered_captions(project, tmp_path):
@@ -243,6 +266,6 @@ def test_snakemake_report_builds_with_rendered_captions(project, tmp_path):
     with zipfile.ZipFile(report) as z:
         names = z.namelist()
         text = "".join(z.read(n).decode("utf-8", "ignore") for n in names if n.endswith((".html", ".js", ".json")))
-    assert sum(n.endswith(".png") for n in names) == len(FIGURES + SEED_FIGURES)
-    assert "Start [-7.0, 2.0], 30 updates" in text  # a caption rendered with the config
-    assert "Several seeds (2: 0, 1)" in text
+    assert sum(n.endswith(".png") for n in names) == len(DRAWN)
+    assert "from (-7.0, 2.0), 30 updates" in text  # a caption as the figure was drawn
+    assert "over 2 seeds (0, 1)" in text

@@ -4,8 +4,6 @@ The schema (workflow/schemas/config.schema.yaml) checks types, ranges and names;
 ``check_config`` adds the relations between values. Each failure names its key.
 """
 
-import numpy as np
-
 
 class ConfigError(ValueError):
     pass
@@ -48,8 +46,3 @@ def check_config(config):
     if rs["lr_exponents"][1] > 1:
         _fail("random_search.lr_exponents", f"upper bound {rs['lr_exponents'][1]} gives learning rates above 10")
     return config
-
-
-def batchnorm_stds(config):
-    space = config["batchnorm"]["weight_std_logspace"]
-    return [float(s) for s in np.logspace(space["start"], space["stop"], space["num"])]

@@ -1,7 +1,9 @@
-"""What every workflow script does around its library call: log, limit threads, time."""
+"""What every workflow script does around its library call: log, one BLAS thread, time,
+provenance; and the experiment job itself (settings in, the experiment's tables out)."""
 
 import contextlib
 import ctypes
+import importlib
 import platform
 import sys
 import time
@@ -10,9 +12,10 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from .atomic import write_text
 from .datasets import load_mnist
 from .provenance import record, to_json
-from .tables import atomic_write_text
+from .tables import read_tables, write_table
 
 
 def keep_freed_memory():
@@ -39,14 +42,13 @@ BLAS_THREADS = 1
 @contextlib.contextmanager
 def job(snakemake):
     """Run a workflow script's body: output to the rule's log, BLAS limited to one thread,
-    timing logged, and, when the rule has a ``provenance`` output, a provenance record of
-    every other output written there once the body succeeded.
+    start time and duration logged, and, when the rule has a ``provenance`` output, a
+    provenance record of every other output written there once the body succeeded.
 
-    Every job computes on one core: several single-threaded jobs use the cores better than
-    one job with several BLAS threads (OpenBLAS gains only 1.4x from a second thread on
-    these small matrices, and collapses when its threads must share a core). A rule's
-    ``threads`` is the share of ``--cores`` it claims for scheduling (more than one only
-    when ``--cores`` exceeds the machine's CPUs; see workflow/rules/common.smk).
+    Every job computes on one core, and its rule says so (``threads: 1``): several
+    single-threaded jobs use the cores better than one job with several BLAS threads
+    (OpenBLAS gains only 1.4x from a second thread on these small matrices, and collapses
+    when its threads must share a core).
 
     Exceptions are written to the log with their traceback, then re-raised so the job
     fails (and Snakemake removes its outputs).
@@ -59,6 +61,7 @@ def job(snakemake):
             blas = [{k: i.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
                     for i in threadpool_info()]
             print(f"rule {snakemake.rule} {dict(snakemake.wildcards)}; python {platform.python_version()}; {blas}")
+            print(f"started {time.time():.3f}")
             try:
                 yield
                 _write_provenance(snakemake, blas)
@@ -76,27 +79,47 @@ def _write_provenance(snakemake, blas):
         return
     outputs = [p for p in snakemake.output if p != names["provenance"]]
     params = {k: v for k, v in snakemake.params.items()}
-    rec = record(snakemake.rule, dict(snakemake.wildcards.items()), params, list(snakemake.input), outputs, blas)
-    atomic_write_text(names["provenance"], to_json(rec))
+    rec = record(snakemake.rule, dict(snakemake.wildcards.items()), params, list(snakemake.input), outputs, blas,
+                 modules=sys.modules)
+    write_text(names["provenance"], to_json(rec))
 
 
-def load_mnist_input(snakemake):
-    """MNIST from the directory of the rule's ``mnist`` input files (verified on load)."""
-    return load_mnist(data_dir=Path(snakemake.input.mnist[0]).parent)
+def outputs_by_name(outputs, exclude=("provenance",)):
+    """{file name without its suffix: path} of a job's outputs (except ``exclude``d named ones)."""
+    skip = {outputs[name] for name in exclude if name in outputs.keys()}
+    return {Path(p).name.removesuffix(Path(p).suffix): p for p in outputs if p not in skip}
 
 
-def save_outputs(figure, name, outputs):
-    """Save ``figure`` to every output file whose name (without suffix) is ``name``."""
-    import matplotlib  # imported here: training jobs need no matplotlib
+def write_outputs(tables, outputs):
+    """Write each table of ``tables`` ({name: DataFrame}) to the output file of that name;
+    every output must get a table, and every table an output."""
+    paths = outputs_by_name(outputs)
+    if set(tables) != set(paths):
+        raise ValueError(f"the job returned tables {sorted(tables)} for outputs {sorted(paths)}")
+    for name, table in tables.items():
+        write_table(table, paths[name])
 
-    matplotlib.use("Agg")  # pipeline jobs draw headless and never show anything
-    from .plotting import save_figure
 
-    paths = [p for p in outputs if Path(p).stem == name]
-    if not paths:
-        raise ValueError(f"no output file for figure {name!r}")
-    for path in paths:
-        save_figure(figure, path)
-        # The first save settles the layout; the other formats reuse it instead of running
-        # the constrained-layout solver again (the costliest step for many-panel figures).
-        figure.set_layout_engine("none")
+def function(dotted):
+    """The function named "package.module:function"."""
+    module, name = dotted.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run_experiment(snakemake):
+    """The experiment job: ``params.run`` ("module:function") called with ``params.settings``,
+    MNIST (from the directory of the ``mnist`` inputs, verified on load) or None, and the
+    ``seed`` wildcard (None when the rule has none); each returned table goes to the output
+    of the same name. With ``params.combine``, the job instead combines the tables of its
+    ``parts`` inputs with that function."""
+    params = snakemake.params
+    if params.get("combine"):
+        tables = function(params.combine)([read_tables([p]) for p in snakemake.input.parts])
+    else:
+        mnist = snakemake.input.get("mnist")
+        data = load_mnist(data_dir=Path(mnist[0]).parent) if mnist else None
+        seed = int(snakemake.wildcards.seed) if "seed" in snakemake.wildcards.keys() else None
+        tables = function(params.run)(params.settings, data, seed)
+    write_outputs(tables, snakemake.output)
+    for name, table in tables.items():
+        print(f"{name}: {len(table)} rows\n{table.head(12).to_string()}")

@@ -1,19 +1,32 @@
-# Shared definitions: checked config, seeds, library sources as inputs, figure lists.
+# Shared definitions: the checked config, seeds, and what dlscratch.registry says the
+# run with this config trains and draws. No figure or experiment is named here.
 
 import os
 import re
 
-from snakemake.exceptions import WorkflowError
-
-from dlscratch.config import batchnorm_stds, check_config
-from dlscratch.experiments.regularization import baseline_epochs
+from dlscratch.config import check_config
+from dlscratch.experiments.regularization import baseline_epochs, lambda_label
+from dlscratch.registry import EXPERIMENTS, SECTIONS, drawn_figures
+from dlscratch.sources import source_files
 
 check_config(config)
 
 SEEDS = config["seeds"]
 FIRST_SEED = SEEDS[0]
+
+
+# A file of the project (the Snakefile's directory), as a path from the working directory:
+# src/... in the project itself, ../project/src/... with --directory elsewhere. (A relative
+# path, so that a moved or copied project reruns nothing.)
+def project_path(*parts):
+    return os.path.relpath(os.path.join(workflow.basedir, *parts))
+
+
+SRC = project_path("src")
+# a relative mnist_dir is relative to the project, so that --directory elsewhere still
+# reads the project's copy
 MNIST = [
-    f"{config['mnist_dir']}/{name}"
+    project_path(config["mnist_dir"], name)
     for name in [
         "train-images-idx3-ubyte.gz",
         "train-labels-idx1-ubyte.gz",
@@ -22,238 +35,153 @@ MNIST = [
     ]
 ]
 
+# Jobs import the library from this checkout's src/, as the Snakefile does (the files
+# declared as their inputs), whatever dlscratch is installed: put it first on the path
+# the jobs inherit.
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        p for p in [os.path.abspath(SRC), os.environ.get("PYTHONPATH")] if p
+    )
+)
 
-# How many of the --cores one training job claims. A job computes on one core (one BLAS
-# thread, see dlscratch.pipeline.job). When --cores asks for more cores than this machine
-# gives us, each job claims the excess too, so that no more training jobs run at once
-# than there are CPUs: time-sharing a CPU between two jobs made the 5-seed run 14% slower
-# (315 s against 277 s on 2 CPUs).
-def job_threads():
-    try:
-        cores = workflow.cores
-    except WorkflowError:  # no --cores given (a dry run or lint)
-        return 1
-    return max(1, cores // len(os.sched_getaffinity(0)))
-
-
-JOB_THREADS = job_threads()
-
-# Training rules carry a priority roughly proportional to their length (optimizer_mnist
-# 50 ... batchnorm 30): Snakemake starts the longest ready jobs first, so the last jobs
-# of a run are short ones and the cores do not idle at the end.
+# Every job computes on one CPU (one BLAS thread, see dlscratch.pipeline.job): each one
+# declares threads 1 and claims one "cpus". Run locally, no more jobs run at once than
+# this machine has CPUs, whatever --cores says: time-sharing a CPU between two training
+# jobs made the 5-seed run 14% slower (315 s against 277 s on 2 CPUs). The resource is
+# local-scoped (Snakefile), so on a cluster it limits nothing; --resources cpus=N sets it.
+if "cpus" not in workflow.global_resources:
+    workflow.register_resource("cpus", len(os.sched_getaffinity(0)))
 
 
 wildcard_constraints:
     seed=r"\d+",
-    shard=r"\d+",
 
 
-# Snakemake does not follow imports: the library modules a rule runs are declared as
-# inputs, so editing one reruns exactly the rules that use it. (provenance.py is left
-# out on purpose: it changes the records a job writes, never its results.)
-def lib(*modules):
-    return [f"src/dlscratch/{m}.py" for m in modules]
+# The library sources a rule's jobs run, from their imports (dlscratch.sources): editing
+# one reruns exactly the rules whose jobs import it.
+def code(*modules, scripts=()):
+    scripts = [project_path("workflow", "scripts", s) for s in scripts]
+    return source_files(
+        *modules, scripts=scripts, package_dir=os.path.join(SRC, "dlscratch")
+    )
 
 
-CORE = lib(
-    "__init__",
-    "functions",
-    "layers",
-    "network",
-    "optimizers",
-    "trainer",
-    "datasets",
-    "seeding",
-    "tables",
-    "pipeline",
-    "experiments/__init__",
-    "experiments/common",
-)
-PLOTTING = lib("__init__", "plotting", "smoothing", "tables", "pipeline")
-
-BOOK_OPTIMIZERS = ["SGD", "Momentum", "AdaGrad", "Adam"]
+def seed_dir(experiment, seed):
+    """Where an experiment's tables of ``seed`` go (results/<experiment> if unseeded)."""
+    if not EXPERIMENTS[experiment].seeded:
+        return f"results/{experiment}"
+    return f"results/{experiment}/seed{seed}"
 
 
-def present(names, available):
-    return [n for n in names if n in available]
+def table_files(experiment, seeds=SEEDS):
+    """{logical table: [CSV files of every seed]} of an experiment."""
+    tables = EXPERIMENTS[experiment].tables(config[experiment])
+    if not EXPERIMENTS[experiment].seeded:
+        seeds = [None]
+    return {
+        name: [
+            f"{seed_dir(experiment, seed)}/{stem}.csv"
+            for seed in seeds
+            for stem in stems
+        ]
+        for name, stems in tables.items()
+    }
 
 
-# figure name -> optimizers drawn (only figures whose optimizers are configured)
-_paths = config["optimizer_paths"]["optimizers"]
-PATH_FIGURES = {
-    fig: names
-    for fig, names in {
-        "fig6-03_sgd_path": ["SGD"],
-        "fig6-05_momentum_path": ["Momentum"],
-        "fig6-06_adagrad_path": ["AdaGrad"],
-        "fig6-07_adam_path": ["Adam"],
-        "fig6-08_optimizer_paths": present(BOOK_OPTIMIZERS, _paths),
-        "fig6-08x_other_optimizer_paths": [
-            n for n in _paths if n not in BOOK_OPTIMIZERS
-        ],
-    }.items()
-    if names and all(n in _paths for n in names)
-}
-
-_mnist_opts = config["optimizer_mnist"]["optimizers"]
-# figure name -> (experiment, variant column, variants drawn, y limits)
-LOSS_FIGURES = {
-    fig: spec
-    for fig, spec in {
-        "fig6-09_optimizers_mnist": (
-            "optimizer_mnist",
-            "optimizer",
-            present(BOOK_OPTIMIZERS, _mnist_opts),
-            [0, 1],
-        ),
-        "fig6-09x_all_optimizers_mnist": (
-            "optimizer_mnist",
-            "optimizer",
-            list(_mnist_opts),
-            [0, 1],
-        ),
-        "fig6-15_init_mnist": (
-            "init_mnist",
-            "init",
-            list(config["init_mnist"]["inits"]),
-            [0, 2.5],
-        ),
-    }.items()
-    if spec[2]
-}
-
-_cases = config["activations"]["cases"]
-HISTOGRAM_FIGURES = {
-    fig: cases
-    for fig, cases in {
-        "fig6-10_sigmoid_std1": ["sigmoid_std1"],
-        "fig6-11_sigmoid_std001": ["sigmoid_std0.01"],
-        "fig6-13_sigmoid_xavier": ["sigmoid_xavier"],
-        "fig6-13x_tanh_xavier": ["tanh_xavier"],
-        "fig6-14_relu_inits": ["relu_std0.01", "relu_xavier", "relu_he"],
-    }.items()
-    if all(c in _cases for c in cases)
-}
-
-BN_STDS = batchnorm_stds(config)
-BN_FIGURES = ["fig6-18_batchnorm_single", "fig6-19_batchnorm_grid"]
-
-LAMBDAS = config["weight_decay"]["lambdas"]
-
-
-def lambda_label(value):
-    return f"{float(value):g}"
-
-
-REGULARIZATION_FIGURES = ["fig6-20_overfitting", "fig6-23_dropout"] + (
-    ["fig6-21_weight_decay"] if len(LAMBDAS) > 1 else []
-)
-# the unregularized run shared by Figs 6-20 and 6-23 (None: run by each rule)
+# the unregularized run shared by Figs 6-20 and 6-23 (None: each experiment runs its own)
 BASELINE_EPOCHS = baseline_epochs(config["weight_decay"], config["dropout"])
-SEPARATE_LAMBDAS = [v for v in LAMBDAS if BASELINE_EPOCHS is None or float(v) != 0.0]
-SEPARATE_DROPOUT = ["with"] if BASELINE_EPOCHS is not None else ["without", "with"]
-
-SEARCH_FIGURES = ["fig6-24_random_search", "fig6-24x_random_search_scatter"]
-
-SEARCH_SHARDS = range(config["random_search"]["shards"])
-
-
-def per_seed(pattern):
-    return expand(pattern, seed=SEEDS)
-
-
-WEIGHT_DECAY_TABLES = expand(
-    "results/weight_decay/seed{seed}/lambda{lam}.csv",
-    seed=SEEDS,
-    lam=[lambda_label(v) for v in LAMBDAS],
-)
-DROPOUT_TABLES = expand(
-    "results/dropout/seed{seed}/{variant}.csv", seed=SEEDS, variant=["without", "with"]
+SHARED_PARTS = (
+    {"weight_decay": [f"lambda{lambda_label(0)}"], "dropout": ["without"]}
+    if BASELINE_EPOCHS is not None
+    else {}
 )
 
-# several-seed companions: mean and min-max band over seeds (none with a single seed,
-# where a band is only the line of the book-style figure)
-SEED_FIGURES = (
-    (
-        [f"{fig}_seeds" for fig in LOSS_FIGURES]
-        + ["fig6-19_batchnorm_grid_seeds"]
-        + [f"{fig}_seeds" for fig in REGULARIZATION_FIGURES]
-        + ["fig6-24x_random_search_scatter_seeds"]
-    )
-    if len(SEEDS) > 1
-    else []
-)
-
-BOOK_FIGURES = (
-    list(PATH_FIGURES)
-    + list(LOSS_FIGURES)
-    + list(HISTOGRAM_FIGURES)
-    + BN_FIGURES
-    + REGULARIZATION_FIGURES
-    + SEARCH_FIGURES
-)
-ALL_FIGURES = BOOK_FIGURES + SEED_FIGURES
-
-ALL_BENCHMARKS = (
-    ["results/benchmarks/optimizer_paths.tsv"]
-    + per_seed("results/benchmarks/optimizer_mnist/seed{seed}.tsv")
-    + per_seed("results/benchmarks/activations/seed{seed}.tsv")
-    + per_seed("results/benchmarks/init_mnist/seed{seed}.tsv")
-    + per_seed("results/benchmarks/batchnorm/seed{seed}.tsv")
-    + expand(
-        "results/benchmarks/weight_decay/seed{seed}_lambda{lam}.tsv",
-        seed=SEEDS,
-        lam=[lambda_label(v) for v in SEPARATE_LAMBDAS],
-    )
-    + expand(
-        "results/benchmarks/dropout/seed{seed}_{variant}.tsv",
-        seed=SEEDS,
-        variant=SEPARATE_DROPOUT,
-    )
-    + (
-        per_seed("results/benchmarks/overfit_baseline/seed{seed}.tsv")
-        if BASELINE_EPOCHS is not None
-        else []
-    )
-    + expand(
-        "results/benchmarks/random_search/seed{seed}_shard{shard}.tsv",
-        seed=SEEDS,
-        shard=SEARCH_SHARDS,
-    )
-)
+# every figure this config draws, by experiment (dlscratch.registry)
+DRAWN = {
+    name: drawn_figures(config, name)
+    for name in EXPERIMENTS
+    if drawn_figures(config, name)
+}
 
 
-def figure_files(names, exts=("png", "pdf")):
-    return expand("results/figures/{fig}.{ext}", fig=names, ext=exts)
+def figure_files(experiment, exts=("png", "pdf")):
+    return expand(
+        "results/figures/{stem}.{ext}",
+        stem=[d.stem for d in DRAWN[experiment]],
+        ext=exts,
+    )
+
+
+def benchmark_files():
+    files = []
+    for name, experiment in EXPERIMENTS.items():
+        parts = experiment.parts(config[name]) if experiment.parts else {None: None}
+        jobs = [p for p in parts if p not in SHARED_PARTS.get(name, [])]
+        seeds = SEEDS if experiment.seeded else [None]
+        files += [benchmark(name, seed, part) for seed in seeds for part in jobs]
+    if BASELINE_EPOCHS is not None:
+        files += [benchmark("overfit_baseline", seed) for seed in SEEDS]
+    return files
+
+
+def benchmark(name, seed=None, part=None):
+    if seed is None:
+        return f"results/benchmarks/{name}.tsv"
+    if part is None:
+        return f"results/benchmarks/{name}/seed{seed}.tsv"
+    return f"results/benchmarks/{name}/seed{seed}_{part}.tsv"
+
+
+def job_log(name, seeded, part=False):
+    if not seeded:
+        return f"results/logs/{name}.log"
+    if not part:
+        return f"results/logs/{name}/seed{{seed}}.log"
+    return f"results/logs/{name}/seed{{seed}}_{{part}}.log"
+
+
+def part_settings(name):
+    """The settings of the job of one part of experiment ``name`` (by its part wildcard)."""
+    return lambda wildcards: EXPERIMENTS[name].parts(config[name])[wildcards.part]
+
+
+def part_pattern(name):
+    """The parts of experiment ``name`` its own rule makes (not those of a shared run)."""
+    parts = EXPERIMENTS[name].parts(config[name])
+    jobs = [p for p in parts if p not in SHARED_PARTS.get(name, [])]
+    return "|".join(re.escape(p) for p in jobs) or "no-part"
+
+
+def figure_outputs(name):
+    """PNG (in the report, with the caption it was drawn with), PDF and caption of every
+    figure the plot job of experiment ``name`` draws."""
+    section = EXPERIMENTS[name].section
+    files = []
+    for drawn in DRAWN[name]:
+        caption = f"results/figures/captions/{drawn.stem}.rst"
+        png = report(
+            f"results/figures/{drawn.stem}.png",
+            caption=os.path.abspath(caption),
+            category=f"{section} {SECTIONS[section][0]}",
+            subcategory="several seeds" if drawn.band else "book figures",
+            labels={"figure": drawn.stem},
+        )
+        files += [png, f"results/figures/{drawn.stem}.pdf", caption]
+    return files
+
+
+def figure_tables(name):
+    """The tables the figures of ``name`` read: every seed's if one draws a band, else the first's."""
+    seeds = SEEDS if any(d.band for d in DRAWN[name]) else [FIRST_SEED]
+    used = {table for drawn in DRAWN[name] for table in drawn.figure.tables}
+    return {t: paths for t, paths in table_files(name, seeds).items() if t in used}
 
 
 def all_outputs():
     """Every figure (book-style and several-seed), every table, the claims and the index."""
-    return (
-        figure_files(ALL_FIGURES)
-        + ["results/optimizer_paths/paths.csv"]
-        + expand(
-            "results/{experiment}/seed{seed}/summary.csv",
-            experiment=["optimizer_mnist", "init_mnist", "random_search"],
-            seed=SEEDS,
-        )
-        + per_seed("results/activations/seed{seed}/stats.csv")
-        + per_seed("results/batchnorm/seed{seed}/accuracy.csv")
-        + WEIGHT_DECAY_TABLES
-        + DROPOUT_TABLES
-        + ["results/claims.md", "results/claims.csv", "results/index.html"]
-    )
-
-
-def figure_outputs(figures, caption, category):
-    """PNG (shown in the report) and PDF of every figure of a family."""
     files = []
-    for fig in figures:
-        png = report(
-            f"results/figures/{fig}.png",
-            caption=f"../report/{caption}.rst",
-            category=category,
-            labels={"figure": fig},
-        )
-        files += [png, f"results/figures/{fig}.pdf"]
-    return files
+    for name in EXPERIMENTS:
+        files += [f for paths in table_files(name).values() for f in paths]
+    for name in DRAWN:
+        files += figure_files(name)
+    return files + ["results/claims.md", "results/claims.csv", "results/index.html"]

@@ -1,73 +1,49 @@
-# Evidence beyond the book: the claims table, several-seed companion figures, the index.
+# Evidence beyond the book: the claims table and the index page.
 
-
-localrules:
-    claims,
-    plot_seeds,
-    index,
+from dlscratch.claims import CLAIM_TABLES
 
 
 rule claims:
     input:
-        paths="results/optimizer_paths/paths.csv",
-        optimizer_mnist=per_seed("results/optimizer_mnist/seed{seed}/summary.csv"),
-        activations=per_seed("results/activations/seed{seed}/stats.csv"),
-        init_mnist=per_seed("results/init_mnist/seed{seed}/summary.csv"),
-        batchnorm=per_seed("results/batchnorm/seed{seed}/accuracy.csv"),
-        weight_decay=WEIGHT_DECAY_TABLES,
-        dropout=DROPOUT_TABLES,
-        random_search=per_seed("results/random_search/seed{seed}/summary.csv"),
-        code=lib("__init__", "claims", "tables", "pipeline", "provenance"),
+        **{name: table_files(name)[table] for name, table in CLAIM_TABLES.items()},
+        code=code(scripts=["claims.py"]),
     output:
         csv="results/claims.csv",
         md="results/claims.md",
         provenance="results/claims.provenance.json",
     log:
         "results/logs/claims.log",
+    localrule: True
     conda:
         "../envs/dlscratch.yaml"
+    threads: 1
+    resources:
+        cpus=1,
     script:
         "../scripts/claims.py"
 
 
-rule plot_seeds:
-    input:
-        optimizer_mnist=per_seed("results/optimizer_mnist/seed{seed}/loss.csv"),
-        init_mnist=per_seed("results/init_mnist/seed{seed}/loss.csv"),
-        batchnorm=per_seed("results/batchnorm/seed{seed}/accuracy.csv"),
-        weight_decay=WEIGHT_DECAY_TABLES,
-        dropout=DROPOUT_TABLES,
-        random_search=per_seed("results/random_search/seed{seed}/summary.csv"),
-        code=PLOTTING,
-    output:
-        figure_outputs(SEED_FIGURES, "seeds", "Several seeds"),
-        provenance="results/figures/provenance/seeds.json",
-    log:
-        "results/logs/figures/seeds.log",
-    conda:
-        "../envs/dlscratch.yaml"
-    params:
-        loss_figures=LOSS_FIGURES,
-        stds=BN_STDS,
-        seeds=SEEDS,
-    script:
-        "../scripts/plot_seeds.py"
-
-
 rule index:
     input:
-        figures=figure_files(ALL_FIGURES, ["png"]),
+        figures=[f for name in DRAWN for f in figure_files(name, ["png"])],
+        captions=expand(
+            "results/figures/captions/{stem}.rst",
+            stem=[d.stem for name in DRAWN for d in DRAWN[name]],
+        ),
         claims="results/claims.csv",
-        benchmarks=ALL_BENCHMARKS,
-        code=lib("__init__", "index", "tables", "pipeline", "provenance"),
+        benchmarks=benchmark_files(),
+        code=code(scripts=["index.py"]),
     output:
         "results/index.html",
     log:
         "results/logs/index.log",
+    localrule: True
     conda:
         "../envs/dlscratch.yaml"
+    threads: 1
+    resources:
+        cpus=1,
     params:
-        figures=ALL_FIGURES,
         config=config,
     script:
         "../scripts/index.py"

@@ -1,0 +1,46 @@
+"""The plot job: the figures of one experiment, drawn from its tables only.
+
+The rule passes, per figure, what ``dlscratch.registry`` says of it as configured
+(``Drawn.as_params``): its stem, variants, caption, drawing function (by name, in
+``dlscratch.plotting``), the tables it reads and its options. Each figure is saved as
+PNG and PDF, and its caption is written beside it (``results/figures/captions/``), so the
+index and the Snakemake report show the caption of the settings it was drawn with.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # pipeline jobs draw headless and never show anything
+
+from . import plotting  # noqa: E402  (after choosing the backend)
+from .atomic import write_text  # noqa: E402
+from .tables import read_tables  # noqa: E402
+
+
+def first_seed(table, seed):
+    """The rows of ``seed`` (a table without a seed column is deterministic: all of it)."""
+    return table[table["seed"] == seed].reset_index(drop=True) if "seed" in table else table
+
+
+def draw_figures(snakemake):
+    params = snakemake.params
+    names = {name for figure in params.figures for name in figure["tables"]}
+    tables = {name: read_tables(snakemake.input[name]) for name in names}
+    outputs = {}
+    for path in snakemake.output:
+        if path != snakemake.output.get("provenance"):
+            outputs.setdefault(Path(path).name.removesuffix(Path(path).suffix), []).append(path)
+    for spec in params.figures:
+        used = {name: tables[name] if spec["band"] else first_seed(tables[name], params.seeds[0])
+                for name in spec["tables"]}
+        figure = getattr(plotting, spec["draw"])(used, spec["variants"], params.settings, **spec["options"])
+        for path in outputs[spec["stem"]]:
+            if path.endswith(".rst"):
+                write_text(path, spec["caption"] + "\n")
+            else:
+                plotting.save_figure(figure, path)
+                # The first save settles the layout; the other formats reuse it instead of running
+                # the constrained-layout solver again (the costliest step for many-panel figures).
+                figure.set_layout_engine("none")
+        print(f"{spec['stem']}: {spec['caption']}")

@@ -1,0 +1,381 @@
+"""Every experiment and every figure of the chapter, each declared once.
+
+The Snakemake rules, the plot jobs, ``results/index.html``, the report captions and the
+tests all read this module: it is the only place that names a figure.
+
+An ``Experiment`` is a config block, a library function
+``run(settings, data, seed) -> {table: DataFrame}`` (``dlscratch.experiments``) and the
+tables it writes under ``results/<name>/``. A ``Figure`` names the experiment and tables it
+is drawn from, the variants it shows, its drawing function in ``dlscratch.plotting``, its
+caption (a Jinja template filled from the settings it is drawn with) and the claims of
+``dlscratch.claims`` it illustrates.
+
+Adding a figure: one ``Figure`` entry in ``FIGURES``, one drawing function in
+``dlscratch.plotting`` and, where it needs settings of its own, one config block.
+"""
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import jinja2
+
+from .experiments.batchnorm import weight_stds
+from .experiments.regularization import lambda_label
+from .optimizers import hyperparameters
+
+SECTIONS = {  # section -> (English title, the book's Chinese title)
+    "6.1": ("Parameter updates", "参数的更新"),
+    "6.2": ("Initial weights", "权重的初始值"),
+    "6.3": ("Batch Normalization", "Batch Normalization"),
+    "6.4": ("Regularization", "正则化"),
+    "6.5": ("Hyperparameter validation", "超参数的验证"),
+}
+
+BOOK_OPTIMIZERS = ("SGD", "Momentum", "AdaGrad", "Adam")  # the book's Figs 6-8 and 6-9, in its order
+
+
+# --------------------------------------------------------------------------- experiments
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment: its config block ``name``, its rule and its ``results/<name>/`` directory.
+
+    ``run`` is "module:function" under ``dlscratch.experiments``. ``tables(settings)`` maps
+    each logical table to the files (stems) that hold it, per seed. ``parts(settings)``, when
+    given, splits one seed's work into jobs: part name -> the settings that make ``run``
+    compute only that part (it returns one table, named like the part). ``combine`` is then
+    "module:function" turning the parts' tables into the experiment's tables; without it
+    the parts are the tables. ``mnist``: whether it reads MNIST; ``seeded``: whether it runs
+    once per seed (else once, deterministically). ``priority`` orders training jobs, the
+    longest first; ``mem_mb`` is above the job's measured peak.
+    """
+
+    name: str
+    section: str
+    run: str
+    tables: Callable[[dict], dict]
+    parts: Callable[[dict], dict] | None = None
+    part_path: str = "{part}"
+    combine: str | None = None
+    mnist: bool = True
+    seeded: bool = True
+    priority: int = 0
+    mem_mb: int = 1000
+
+    @property
+    def qualified_run(self):
+        """``run`` as "dlscratch.experiments.<module>:<function>"."""
+        return f"dlscratch.experiments.{self.run}"
+
+    @property
+    def qualified_combine(self):
+        return None if self.combine is None else f"dlscratch.experiments.{self.combine}"
+
+    @property
+    def module(self):
+        return self.qualified_run.split(":")[0]
+
+    @property
+    def combine_module(self):
+        return None if self.combine is None else self.qualified_combine.split(":")[0]
+
+    def function(self):
+        module, name = self.qualified_run.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+def _fixed(*names):
+    return lambda settings: {name: [name] for name in names}
+
+
+def _lambda_tables(settings):
+    return {"accuracy": [f"lambda{lambda_label(v)}" for v in settings["lambdas"]]}
+
+
+def _lambda_parts(settings):
+    return {f"lambda{lambda_label(v)}": {**settings, "lambdas": [v]} for v in settings["lambdas"]}
+
+
+def _dropout_parts(settings):
+    return {variant: {**settings, "variants": [variant]} for variant in ("without", "with")}
+
+
+def _shard_parts(settings):
+    return {f"shard{k}": {**settings, "shard": k} for k in range(settings["shards"])}
+
+
+EXPERIMENTS = {e.name: e for e in [
+    Experiment("optimizer_paths", "6.1", "optimizers:optimizer_paths", _fixed("paths"), mnist=False, seeded=False),
+    Experiment("optimizer_mnist", "6.1", "optimizers:optimizer_mnist", _fixed("loss", "summary"), priority=50),
+    Experiment("activations", "6.2", "initialization:activations", _fixed("histograms", "stats"), mnist=False),
+    Experiment("init_mnist", "6.2", "initialization:init_mnist", _fixed("loss", "summary"), priority=30),
+    Experiment("batchnorm", "6.3", "batchnorm:batchnorm", _fixed("accuracy"), priority=30),
+    Experiment("weight_decay", "6.4", "regularization:weight_decay", _lambda_tables, parts=_lambda_parts,
+               priority=30),
+    Experiment("dropout", "6.4", "regularization:dropout", lambda s: {"accuracy": ["without", "with"]},
+               parts=_dropout_parts, priority=40),
+    Experiment("random_search", "6.5", "search:random_search", _fixed("curves", "summary"), parts=_shard_parts,
+               part_path="shards/{part}", combine="search:combine_shards", priority=40),
+]}
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: ``results/figures/<stem>.png`` and ``.pdf``.
+
+    ``number`` is the book's figure number (``6-9``; an ``x`` marks a figure the book does
+    not have), ``experiment`` the experiment whose ``tables`` it reads (of the first seed).
+    ``variants(settings)`` gives the variants it shows for the experiment's settings (an
+    empty list: the figure is not drawn, its variants are not configured; None: a figure of
+    the whole experiment, always drawn); ``draw`` and
+    ``band`` name functions of ``dlscratch.plotting`` with the signature
+    ``draw(tables, variants, settings, **options)``; ``band`` draws the several-seed
+    companion ``<stem>_seeds`` from the tables of every seed. ``title`` is the book's caption,
+    ``caption`` a Jinja template of what the figure shows, filled from ``settings`` (the
+    experiment's block), ``variants``, ``seeds`` and ``band`` (the companion). ``claims`` are the claim ids
+    (``dlscratch.claims``) it illustrates.
+    """
+
+    stem: str
+    number: str
+    experiment: str
+    title: str
+    caption: str
+    draw: str
+    tables: tuple
+    variants: Callable[[dict], list] | None = None
+    options: dict = field(default_factory=dict)
+    band: str | None = None
+    claims: tuple = ()
+
+    @property
+    def section(self):
+        return EXPERIMENTS[self.experiment].section
+
+    @property
+    def book(self):
+        """Whether the book has this figure (an 'x' number is ours)."""
+        return not self.number.endswith("x")
+
+
+def _each(key, *names):
+    """All of ``names`` when every one is configured under ``settings[key]``, else none."""
+    return lambda settings: list(names) if all(n in settings[key] for n in names) else []
+
+
+def _present(key, names):
+    return lambda settings: [n for n in names if n in settings[key]]
+
+
+def _others(key, names):
+    return lambda settings: [n for n in settings[key] if n not in names]
+
+
+def _all(key):
+    return lambda settings: list(settings[key])
+
+
+def _single_std(settings):
+    return [weight_stds(settings)[settings["single_panel_std_index"]]]
+
+
+def _all_stds(settings):
+    return weight_stds(settings)
+
+
+SEED = "{% if band %}Mean line and min–max band over {{ seeds | length }} seeds ({{ seeds | join(', ') }}).{% else %}Seed {{ seeds[0] }}.{% endif %}"
+PATHS = (
+    "Path of {{ variants | join(', ') }} on f(x, y) = x²/20 + y² from ({{ settings.start | join(', ') }}), "
+    "{{ settings.steps }} updates, every point drawn; "
+    "{% for v in variants %}{{ v }}: {{ settings.optimizers[v] | hyper }}{% if not loop.last %}; {% endif %}"
+    "{% endfor %}. Contours of f with values above 7 masked as in the book; '+' marks the minimum.")
+_LOSS = (
+    "Training loss per iteration, smoothed with the book's smooth_curve, of a "
+    "784-{{ settings.hidden_sizes | join('-') }}-10 network on the first {{ settings.train_size }} MNIST images, "
+    "batch {{ settings.batch_size }}, {{ settings.iterations }} iterations. ")
+_PAIRED = (" Every variant starts from the same standard normals and sees the same minibatches; the loss of an "
+           "iteration is measured on its batch after the update. " + SEED)
+OPTIMIZERS_LOSS = _LOSS + (
+    "ReLU, He initial weights. {% for v in variants %}{{ v }}: {{ settings.optimizers[v] | hyper }}"
+    "{% if not loop.last %}; {% endif %}{% endfor %}." + _PAIRED)
+INIT_LOSS = _LOSS + (
+    "{{ settings.activation }} activations, {{ settings.optimizer | hyper }}; initial weight std "
+    "{% for v in variants %}{{ v }} = {{ settings.inits[v] }}{% if not loop.last %}, {% endif %}{% endfor %}."
+    + _PAIRED)
+HISTOGRAMS = (
+    "Activations of each of {{ settings.n_layers }} layers of {{ settings.n_units }} units (no biases) for "
+    "{{ settings.n_samples }} inputs drawn from N(0, 1), in {{ settings.bins }} bins on [0, 1]: "
+    "{% for v in variants %}{{ settings.cases[v].activation }} with weight std {{ settings.cases[v].weight_std }}"
+    "{% if not loop.last %}; {% endif %}{% endfor %}. All cases share the input and the standard-normal weights."
+    "{% if variants | map('activation', settings) | select('ne', 'relu') | list | length == 0 %} The y axis is "
+    "clipped at 7% of the values as in the book; the clipped bar of exact zeros is labelled with its count."
+    "{% endif %} " + SEED)
+_BATCHNORM = (
+    "Training accuracy on the first {{ settings.train_size }} MNIST images with Batch Normalization (solid) and "
+    "without (dashed): a 784-{{ settings.hidden_sizes | join('-') }}-10 ReLU network, SGD lr {{ settings.lr }}, "
+    "batch {{ settings.batch_size }}, {{ settings.epochs }} epochs, ")
+_BN_PAIRED = (". Both nets of a panel start from the same weights and see the same minibatches; a diverged run "
+              "is marked and not drawn past its divergence. " + SEED)
+BATCHNORM_SINGLE = _BATCHNORM + "initial weight std {{ '%.4g' | format(variants[0]) }}" + _BN_PAIRED
+BATCHNORM_GRID = _BATCHNORM + (
+    "one panel per initial weight std, {{ variants | length }} stds from {{ '%.4g' | format(variants[0]) }} "
+    "to {{ '%.4g' | format(variants[-1]) }}" + _BN_PAIRED)
+_OVERFIT = (
+    "Train (circles) and test (squares) accuracy per epoch of a 784-{{ settings.hidden_sizes | join('-') }}-10 "
+    "ReLU network trained on the first {{ settings.train_size }} MNIST images (test on all 10,000), SGD lr "
+    "{{ settings.lr }}, batch {{ settings.batch_size }}, {{ settings.epochs }} epochs; ")
+WEIGHT_DECAY = _OVERFIT + (
+    "weight decay λ = {% for v in variants %}{{ '%g' | format(v) }}{% if not loop.last %}, {% endif %}"
+    "{% endfor %}. " + SEED)
+DROPOUT = _OVERFIT + ("left without Dropout, right with Dropout ratio {{ settings.dropout_ratio }} (the book's "
+                      "caption says 0.15, its code later uses 0.2). " + SEED)
+_SEARCH = (
+    "Random search over {{ settings.trials }} trials: learning rate 10^U({{ settings.lr_exponents | join(', ') }}), "
+    "weight decay 10^U({{ settings.weight_decay_exponents | join(', ') }}), SGD for {{ settings.epochs }} epochs "
+    "of a 784-{{ settings.hidden_sizes | join('-') }}-10 network on {{ settings.subset_size }} shuffled training "
+    "images, {{ settings.validation_rate }} of them held out for validation. ")
+SEARCH_GRID = _SEARCH + ("The best {{ [settings.top, settings.trials] | min }} trials by final validation "
+                         "accuracy: solid validation, dashed training accuracy. " + SEED)
+SEARCH_SCATTER = _SEARCH + ("Every trial{% if band %} of every seed, ranked together,{% endif %} coloured by its "
+                            "final validation accuracy; the top 5 circled. " + SEED)
+
+FIGURES = {f.stem: f for f in [
+    # 6.1 Parameter updates
+    Figure("fig6-03_sgd_path", "6-3", "optimizer_paths", "The optimization path of SGD", PATHS,
+           "paths", ("paths",), _each("optimizers", "SGD")),
+    Figure("fig6-05_momentum_path", "6-5", "optimizer_paths", "The optimization path of Momentum", PATHS,
+           "paths", ("paths",), _each("optimizers", "Momentum")),
+    Figure("fig6-06_adagrad_path", "6-6", "optimizer_paths", "The optimization path of AdaGrad", PATHS,
+           "paths", ("paths",), _each("optimizers", "AdaGrad")),
+    Figure("fig6-07_adam_path", "6-7", "optimizer_paths", "The optimization path of Adam", PATHS,
+           "paths", ("paths",), _each("optimizers", "Adam")),
+    Figure("fig6-08_optimizer_paths", "6-8", "optimizer_paths",
+           "Comparison of optimization methods: SGD, Momentum, AdaGrad, Adam", PATHS,
+           "paths", ("paths",), _present("optimizers", BOOK_OPTIMIZERS), claims=("6-8",)),
+    Figure("fig6-08x_other_optimizer_paths", "6-8x", "optimizer_paths",
+           "Optimizers the book's figure lacks", PATHS,
+           "paths", ("paths",), _others("optimizers", BOOK_OPTIMIZERS)),
+    Figure("fig6-09_optimizers_mnist", "6-9", "optimizer_mnist", "Comparison of optimizers on MNIST",
+           OPTIMIZERS_LOSS, "loss_curves", ("loss",), _present("optimizers", BOOK_OPTIMIZERS),
+           options={"column": "optimizer", "ylim": (0, 1)}, band="loss_band", claims=("6-9",)),
+    Figure("fig6-09x_all_optimizers_mnist", "6-9x", "optimizer_mnist", "Every configured optimizer on MNIST",
+           OPTIMIZERS_LOSS, "loss_curves", ("loss",), _all("optimizers"),
+           options={"column": "optimizer", "ylim": (0, 1)}, band="loss_band"),
+    # 6.2 Initial weights
+    Figure("fig6-10_sigmoid_std1", "6-10", "activations",
+           "Activation distribution of each layer, weights of std 1", HISTOGRAMS,
+           "histograms", ("histograms",), _each("cases", "sigmoid_std1"), claims=("6-10",)),
+    Figure("fig6-11_sigmoid_std001", "6-11", "activations",
+           "Activation distribution of each layer, weights of std 0.01", HISTOGRAMS,
+           "histograms", ("histograms",), _each("cases", "sigmoid_std0.01"), claims=("6-11",)),
+    Figure("fig6-13_sigmoid_xavier", "6-13", "activations",
+           "Activation distribution of each layer, Xavier initial weights", HISTOGRAMS,
+           "histograms", ("histograms",), _each("cases", "sigmoid_xavier"), claims=("6-13",)),
+    Figure("fig6-13x_tanh_xavier", "6-13x", "activations",
+           "tanh with Xavier initial weights (described in the text)", HISTOGRAMS,
+           "histograms", ("histograms",), _each("cases", "tanh_xavier")),
+    Figure("fig6-14_relu_inits", "6-14", "activations",
+           "ReLU activations for std 0.01, Xavier and He initial weights", HISTOGRAMS,
+           "histograms", ("histograms",), _each("cases", "relu_std0.01", "relu_xavier", "relu_he"),
+           claims=("6-14",)),
+    Figure("fig6-15_init_mnist", "6-15", "init_mnist", "Comparison of initial weights on MNIST",
+           INIT_LOSS, "loss_curves", ("loss",), _all("inits"),
+           options={"column": "init", "ylim": (0, 2.5)}, band="loss_band", claims=("6-15",)),
+    # 6.3 Batch Normalization
+    Figure("fig6-18_batchnorm_single", "6-18", "batchnorm", "Batch Norm makes learning faster",
+           BATCHNORM_SINGLE, "batchnorm_single", ("accuracy",), _single_std, claims=("6-18/6-19",)),
+    Figure("fig6-19_batchnorm_grid", "6-19", "batchnorm",
+           "With and without Batch Norm, for initial weights of different scales",
+           BATCHNORM_GRID, "batchnorm_grid", ("accuracy",), _all_stds, band="batchnorm_grid_band",
+           claims=("6-18/6-19", "6-19")),
+    # 6.4 Regularization
+    Figure("fig6-20_overfitting", "6-20", "weight_decay", "Overfitting: training and test accuracy",
+           WEIGHT_DECAY, "train_test", ("accuracy",), lambda s: list(s["lambdas"][:1]),
+           options={"column": "weight_decay"}, band="train_test_band", claims=("6-20",)),
+    Figure("fig6-21_weight_decay", "6-21", "weight_decay", "Training and test accuracy with weight decay",
+           WEIGHT_DECAY, "train_test", ("accuracy",), lambda s: list(s["lambdas"][1:]),
+           options={"column": "weight_decay"}, band="train_test_band", claims=("6-21",)),
+    Figure("fig6-23_dropout", "6-23", "dropout", "Without Dropout (left) and with Dropout (right)",
+           DROPOUT, "train_test", ("accuracy",), lambda s: ["without", "with"],
+           options={"column": "variant"}, band="train_test_band", claims=("6-23",)),
+    # 6.5 Hyperparameter validation
+    Figure("fig6-24_random_search", "6-24", "random_search",
+           "The best trials of a random search", SEARCH_GRID,
+           "random_search_grid", ("curves", "summary"), claims=("6-24",)),
+    Figure("fig6-24x_random_search_scatter", "6-24x", "random_search",
+           "Every trial in (learning rate, weight decay)", SEARCH_SCATTER,
+           "random_search_scatter", ("summary",), band="random_search_scatter_band", claims=("6-24",)),
+]}
+
+SEEDS_SUFFIX = "_seeds"
+
+
+# --------------------------------------------------------------------------- a figure as configured
+
+
+def _hyper(spec):
+    """An optimizer spec in words, defaults filled in: 'momentum, lr 0.01, momentum 0.9'."""
+    spec = dict(spec)
+    name = spec.pop("name")
+    return ", ".join([name] + [f"{k} {v:g}" for k, v in hyperparameters(name, **spec).items()])
+
+
+_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+_JINJA.filters["hyper"] = _hyper
+_JINJA.filters["activation"] = lambda case, settings: settings["cases"][case]["activation"]
+
+
+def caption(figure, settings, variants, seeds, band=False):
+    """The caption of ``figure`` drawn with ``settings`` (its experiment's block) and
+    ``variants``, for the ``seeds`` of the run: the book-style figure shows the first seed,
+    its companion (``band``) all of them."""
+    text = _JINJA.from_string(figure.caption).render(settings=settings, variants=variants, seeds=seeds, band=band)
+    return f"Fig {figure.number}: {figure.title}. " + " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A figure as a run draws it: its stem, variants, caption and drawing function."""
+
+    stem: str
+    figure: Figure
+    variants: list
+    caption: str
+    draw: str
+    band: bool
+
+    def as_params(self):
+        """What the plot job needs (plain data, for Snakemake's params)."""
+        return {"stem": self.stem, "variants": self.variants, "caption": self.caption, "draw": self.draw,
+                "tables": list(self.figure.tables), "options": dict(self.figure.options), "band": self.band}
+
+
+def drawn_figures(config, experiment=None):
+    """Every figure the run with ``config`` draws (of ``experiment``, if given), in the
+    registry's order: each book-style figure whose variants are configured, and, with
+    several seeds, its several-seed companion."""
+    seeds = config["seeds"]
+    out = []
+    for figure in FIGURES.values():
+        if experiment is not None and figure.experiment != experiment:
+            continue
+        settings = config[figure.experiment]
+        variants = [] if figure.variants is None else figure.variants(settings)
+        if figure.variants is not None and not variants:
+            continue
+        out.append(Drawn(figure.stem, figure, variants, caption(figure, settings, variants, seeds),
+                         figure.draw, False))
+        if figure.band and len(seeds) > 1:
+            out.append(Drawn(figure.stem + SEEDS_SUFFIX, figure, variants,
+                             caption(figure, settings, variants, seeds, band=True), figure.band, True))
+    return out
+
+
+def drawing_function(name):
+    """The function of ``dlscratch.plotting`` called ``name`` (imported only when drawing)."""
+    return getattr(importlib.import_module("dlscratch.plotting"), name)

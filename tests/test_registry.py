@@ -1,0 +1,88 @@
+"""The registry: one declaration per figure and per experiment, and nothing else naming them."""
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+from snakemake_runner import run_config
+from test_claims import fabricated_tables
+
+from dlscratch import plotting
+from dlscratch.claims import evaluate_claims
+from dlscratch.registry import EXPERIMENTS, FIGURES, SECTIONS, caption, drawn_figures
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# every figure of the chapter that plots data, by the book's number
+BOOK_FIGURES = {"6-3", "6-5", "6-6", "6-7", "6-8", "6-9", "6-10", "6-11", "6-13", "6-14", "6-15", "6-18", "6-19",
+                "6-20", "6-21", "6-23", "6-24"}
+
+
+def test_every_book_figure_is_registered_once():
+    numbers = [f.number for f in FIGURES.values() if f.book]
+    assert sorted(numbers) == sorted(set(numbers))
+    assert BOOK_FIGURES <= set(numbers)
+
+
+@pytest.mark.parametrize("figure", FIGURES.values(), ids=list(FIGURES))
+def test_figure_entry_is_complete(figure):
+    number = figure.number.removesuffix("x")
+    assert re.fullmatch(r"fig6-\d\dx?_[a-z0-9_]+", figure.stem), figure.stem
+    assert figure.stem.startswith(f"fig6-{int(number.split('-')[1]):02d}{'x' if not figure.book else ''}_")
+    assert figure.experiment in EXPERIMENTS and figure.section in SECTIONS
+    assert callable(getattr(plotting, figure.draw))
+    assert figure.band is None or callable(getattr(plotting, figure.band))
+    book = run_config()
+    assert set(figure.tables) <= set(EXPERIMENTS[figure.experiment].tables(book[figure.experiment]))
+
+
+def test_claims_a_figure_illustrates_exist():
+    ids = set(evaluate_claims(fabricated_tables())["claim"])
+    for figure in FIGURES.values():
+        assert set(figure.claims) <= ids, figure.stem
+
+
+def test_experiments_share_one_signature():
+    for experiment in EXPERIMENTS.values():
+        function = experiment.function()
+        assert list(inspect.signature(function).parameters)[:3] == ["settings", "data", "seed"], experiment.name
+        assert experiment.section in SECTIONS
+
+
+@pytest.mark.parametrize("configfiles", [(), ("config/test.yaml",)], ids=["book", "small"])
+def test_every_caption_renders_from_its_settings(configfiles):
+    config = run_config(*configfiles)
+    drawn = drawn_figures(config)
+    assert len({d.stem for d in drawn}) == len(drawn)
+    for d in drawn:
+        assert d.caption.startswith(f"Fig {d.figure.number}: ") and "{" not in d.caption, d.stem
+        seeded = EXPERIMENTS[d.figure.experiment].seeded
+        assert (f"Seed {config['seeds'][0]}." in d.caption) == (seeded and not d.band), d.stem
+
+
+def test_captions_follow_the_settings():
+    config = run_config("config/test.yaml")
+    config["optimizer_mnist"]["iterations"] = 123
+    figure = FIGURES["fig6-09_optimizers_mnist"]
+    text = caption(figure, config["optimizer_mnist"], ["SGD", "Adam"], [7, 8])
+    assert "123 iterations" in text and "SGD: sgd, lr 0.01; Adam: adam, lr 0.001, beta1 0.9, beta2 0.999" in text
+    assert "Seed 7." in text
+    assert "over 2 seeds (7, 8)" in caption(figure, config["optimizer_mnist"], ["SGD"], [7, 8], band=True)
+
+
+def test_figures_of_missing_variants_are_not_drawn():
+    config = run_config("config/test.yaml")
+    config["optimizer_paths"]["optimizers"] = {"SGD": {"name": "sgd", "lr": 0.95}}
+    stems = {d.stem for d in drawn_figures(config, "optimizer_paths")}
+    assert stems == {"fig6-03_sgd_path", "fig6-08_optimizer_paths"}
+    config["seeds"] = [0]
+    assert not [d for d in drawn_figures(config) if d.band]
+
+
+def test_the_registry_is_the_only_source_that_names_a_figure():
+    sources = [p for folder in ("src", "workflow") for p in (ROOT / folder).rglob("*")
+               if p.is_file() and p.suffix in {".py", ".smk", ".rst", ".yaml", ".sh", ""} and "__pycache__" not in p.parts]
+    sources.append(ROOT / "Snakefile")
+    naming = {str(p.relative_to(ROOT)) for p in sources for stem in FIGURES if stem in p.read_text(errors="ignore")}
+    assert naming == {"src/dlscratch/registry.py"}

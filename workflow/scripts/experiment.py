@@ -1,0 +1,4 @@
+from dlscratch.pipeline import job, run_experiment
+
+with job(snakemake):
+    run_experiment(snakemake)
