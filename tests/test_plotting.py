@@ -206,7 +206,7 @@ def test_plot_batchnorm_grid_marks_diverged_model():
     plain = (acc.weight_std == STDS[0]) & (acc.model == "plain")
     acc.loc[plain & (acc.epoch >= 2), "train_acc"] = np.nan
     acc.loc[plain, "diverged_at"] = 123.0
-    fig = plot_batchnorm_grid(acc, STDS[:4], ncols=2)
+    fig = plot_batchnorm_grid(acc, STDS[:4])
     assert len(fig.axes) == 4
     assert all_text(fig.axes[0]) == "plain diverged"
     assert all_text(fig.axes[1]) == ""
@@ -309,7 +309,7 @@ def test_plot_random_search_grid():
 
 def test_plot_random_search_grid_shows_diverged_trial():
     curves, summary = random_search_tables(n=6)
-    fig = plot_random_search_grid(curves, summary, top=6, ncols=3)
+    fig = plot_random_search_grid(curves, summary, top=6)
     assert len(fig.axes) == 6 and fig.axes[-1].get_title() == "Best-6"
     assert "(diverged)" in all_text(fig.axes[-1])
 

@@ -96,5 +96,5 @@ def test_diverging_plain_net_is_recorded_and_plotted():
     assert plain.train_acc.isna().any()
     bn = acc[(acc.model == "batchnorm") & (acc.weight_std == 1.0)]
     assert bn.diverged_at.isna().all() and bn.train_acc.notna().all()
-    fig = plot_batchnorm_grid(acc, [1.0, 0.01], ncols=2)
+    fig = plot_batchnorm_grid(acc, [1.0, 0.01])
     assert any("plain diverged" in t.get_text() for t in fig.axes[0].texts)

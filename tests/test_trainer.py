@@ -20,12 +20,6 @@ def test_schedule_with_replacement_is_seeded():
     assert not np.array_equal(a, c)
 
 
-def test_schedule_without_replacement_covers_each_epoch():
-    s = minibatch_schedule(30, 10, 6, np.random.default_rng(0), replace=False)
-    assert s.shape == (6, 10)
-    assert sorted(s[:3].ravel()) == list(range(30)) and sorted(s[3:].ravel()) == list(range(30))
-
-
 def test_epochs_are_not_skipped_when_n_is_not_a_multiple_of_the_batch():
     # N = 250, batch 100: epochs end after 3, 5, 8, 10 iterations (the book's
     # `i % 2.5 == 0` would only fire at 0, 5, 10)

@@ -73,16 +73,16 @@ def _row(claim, statement, quantity, per_seed, condition, deterministic=False, d
     }
 
 
-def _by_seed(df, value, **where):
-    rows = df
+def _by_seed(table, value, **where):
+    rows = table
     for column, wanted in where.items():
         rows = rows[rows[column] == wanted]
     return dict(zip(rows["seed"], rows[value]))
 
 
-def _paired(df, value, a, b, column):
+def _paired(table, value, a, b, column):
     """{seed: value(a) - value(b)} for variants a, b of ``column``."""
-    va, vb = _by_seed(df, value, **{column: a}), _by_seed(df, value, **{column: b})
+    va, vb = _by_seed(table, value, **{column: a}), _by_seed(table, value, **{column: b})
     return {s: va[s] - vb[s] for s in va if s in vb}
 
 
@@ -200,8 +200,8 @@ def claims_batchnorm(acc):
     ]
 
 
-def _final(df):
-    return df[df["epoch"] == df["epoch"].max()]
+def _final(table):
+    return table[table["epoch"] == table["epoch"].max()]
 
 
 def claims_regularization(decay, dropout):

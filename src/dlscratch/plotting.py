@@ -22,6 +22,8 @@ from .atomic import atomic_writer
 from .smoothing import smooth_curve
 
 MARKERS = ("o", "x", "s", "D", "^", "v")
+LOSS_MARKERS_EVERY = 100  # iterations between markers on a loss curve, as the book
+EPOCH_MARKERS_EVERY = 10  # epochs between markers on an accuracy curve, as the book
 DIVERGED = " (diverged)"
 BN_MODELS = {  # model -> (short name for annotations, line style)
     "batchnorm": ("BN", {"label": "Batch Normalization", "linestyle": "-", "color": "C0"}),
@@ -56,12 +58,12 @@ def _label_outer(ax, i, n, ncols, xlabel, ylabel):
         ax.tick_params(labelbottom=False)
 
 
-def _rows(df, column, value):
-    """The rows of ``df`` where ``column`` equals ``value`` (floats compared with isclose)."""
-    if pd.api.types.is_float_dtype(df[column]):
-        rows = df[np.isclose(df[column], value)]
+def _rows(table, column, value):
+    """The rows of ``table`` where ``column`` equals ``value`` (floats compared with isclose)."""
+    if pd.api.types.is_float_dtype(table[column]):
+        rows = table[np.isclose(table[column], value)]
     else:
-        rows = df[df[column] == value]
+        rows = table[table[column] == value]
     if rows.empty:
         raise ValueError(f"no rows with {column} == {value!r}")
     return rows
@@ -160,14 +162,14 @@ def _loss_axes(ax, ylim):
     ax.legend()
 
 
-def plot_loss_curves(loss, group, order, ylim, markers_every=100):
+def plot_loss_curves(loss, group, order, ylim):
     """Figs 6-9, 6-15: smoothed training loss, one line per value of ``group`` (in ``order``)."""
     fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
     for i, name in enumerate(order):
         rows = _rows(loss, group, name).sort_values("iteration")
         y, diverged = _smoothed(rows["loss"])
         label = name + (DIVERGED if diverged else "")
-        ax.plot(rows["iteration"], y, marker=MARKERS[i % len(MARKERS)], markevery=markers_every, label=label)
+        ax.plot(rows["iteration"], y, marker=MARKERS[i % len(MARKERS)], markevery=LOSS_MARKERS_EVERY, label=label)
     _loss_axes(ax, ylim)
     return fig
 
@@ -256,14 +258,17 @@ def _bn_grid(acc, stds, ncols, draw_panel):
     return fig
 
 
-def plot_batchnorm_grid(acc, stds, ncols=4):
+BN_COLUMNS = 4  # the book's grid is 4 x 4
+
+
+def plot_batchnorm_grid(acc, stds):
     """Fig 6-19: training accuracy with and without Batch Normalization, one panel per weight std."""
-    return _bn_grid(acc, stds, ncols, _bn_panel)
+    return _bn_grid(acc, stds, BN_COLUMNS, _bn_panel)
 
 
-def plot_batchnorm_grid_band(acc, stds, ncols=4):
+def plot_batchnorm_grid_band(acc, stds):
     """Several-seed companion of ``plot_batchnorm_grid`` (``acc`` has a ``seed`` column)."""
-    return _bn_grid(acc, stds, ncols, _bn_band_panel)
+    return _bn_grid(acc, stds, BN_COLUMNS, _bn_band_panel)
 
 
 def plot_batchnorm_single(acc, std):
@@ -287,7 +292,7 @@ def _train_test_grid(acc, column, panels, draw_panel):
     return fig
 
 
-def plot_train_test(acc, column, panels, markevery=10):
+def plot_train_test(acc, column, panels):
     """Figs 6-20, 6-21, 6-23: train and test accuracy per epoch, one panel per (value of
     ``column``, title) of ``panels``."""
 
@@ -296,7 +301,7 @@ def plot_train_test(acc, column, panels, markevery=10):
         for column, label, marker in (("train_acc", "train", "o"), ("test_acc", "test", "s")):
             diverged = not np.isfinite(rows[column]).all()
             label += DIVERGED if diverged else ""
-            ax.plot(rows["epoch"], rows[column], marker=marker, markevery=markevery, label=label)
+            ax.plot(rows["epoch"], rows[column], marker=marker, markevery=EPOCH_MARKERS_EVERY, label=label)
 
     return _train_test_grid(acc, column, panels, draw)
 
@@ -315,8 +320,12 @@ def plot_train_test_band(acc, column, panels):
 # --------------------------------------------------------------------------- random search
 
 
-def plot_random_search_grid(curves, summary, top=20, ncols=5):
+SEARCH_COLUMNS = 5  # the book's grid is 4 x 5
+
+
+def plot_random_search_grid(curves, summary, top=20):
     """Fig 6-24: validation (solid) and training (dashed) accuracy of the ``top`` best trials."""
+    ncols = SEARCH_COLUMNS
     best = summary.sort_values("rank").head(top)
     fig, axes = _grid(len(best), ncols, panel_size=(2.4, 2.0))
     for i, (ax, trial) in enumerate(zip(axes, best.itertuples())):

@@ -17,22 +17,12 @@ def iterations_per_epoch(n_samples, batch_size):
     return max(n_samples / batch_size, 1.0)
 
 
-def minibatch_schedule(n_samples, batch_size, iterations, rng, replace=True):
-    """An (iterations, batch_size) array of sample indices.
-
-    ``replace=True`` draws every batch independently with replacement, as the book.
-    ``replace=False`` walks through shuffled epochs without replacement instead.
-    """
+def minibatch_schedule(n_samples, batch_size, iterations, rng):
+    """An (iterations, batch_size) array of sample indices: every batch drawn independently,
+    with replacement, as the book's ``np.random.choice(N, batch_size)``."""
     if batch_size < 1 or iterations < 0:
         raise ValueError(f"need batch_size >= 1 and iterations >= 0, got {batch_size}, {iterations}")
-    if replace:
-        return rng.integers(0, n_samples, size=(iterations, batch_size))
-    if batch_size > n_samples:
-        raise ValueError(f"batch_size {batch_size} exceeds the {n_samples} samples")
-    per_epoch = n_samples // batch_size
-    epochs = math.ceil(iterations / per_epoch) if iterations else 0
-    rows = [rng.permutation(n_samples)[: per_epoch * batch_size].reshape(per_epoch, batch_size) for _ in range(epochs)]
-    return np.concatenate(rows)[:iterations] if rows else np.empty((0, batch_size), dtype=np.int64)
+    return rng.integers(0, n_samples, size=(iterations, batch_size))
 
 
 def epoch_end_iterations(n_samples, batch_size, epochs):
@@ -67,12 +57,12 @@ class Trainer:
 
     ``schedule`` is an (iterations, batch) array from ``minibatch_schedule``; pass the
     same one to several trainers for a paired comparison. With ``epochs`` given,
-    accuracy on ``(x_train, t_train)`` (or ``eval_train``) and on ``(x_test, t_test)``
-    is recorded before training and at the end of every epoch.
+    accuracy on ``(x_train, t_train)`` and on ``(x_test, t_test)`` is recorded before
+    training and at the end of every epoch.
     """
 
     def __init__(self, network, optimizer, x_train, t_train, schedule, x_test=None, t_test=None,
-                 epochs=None, eval_train=None, record_loss=True):
+                 epochs=None, record_loss=True):
         self.network = network
         self.optimizer = optimizer
         self.x_train = x_train
@@ -80,7 +70,6 @@ class Trainer:
         self.schedule = np.asarray(schedule)
         self.x_test = x_test
         self.t_test = t_test
-        self.eval_train = eval_train if eval_train is not None else (x_train, t_train)
         self.record_loss = record_loss
         batch_size = self.schedule.shape[1] if self.schedule.ndim == 2 else 1
         self.eval_at = set(epoch_end_iterations(len(x_train), batch_size, epochs)) if epochs else set()
@@ -93,7 +82,7 @@ class Trainer:
             h.train_acc.append(math.nan)
             h.test_acc.append(math.nan)
             return
-        h.train_acc.append(self.network.accuracy(*self.eval_train))
+        h.train_acc.append(self.network.accuracy(self.x_train, self.t_train))
         h.test_acc.append(self.network.accuracy(self.x_test, self.t_test) if self.x_test is not None else math.nan)
 
     def train(self):

@@ -14,6 +14,8 @@ from ..trainer import Trainer, epoch_end_iterations, minibatch_schedule
 # Skip input pixels that are 0 in every image an experiment uses (see used_inputs).
 SKIP_BLANK_INPUTS = True
 
+TAIL = 100  # iterations whose mean loss is a loss curve's "tail loss"
+
 
 def used_inputs(*images):
     """(columns, images restricted to them): the input columns that are non-zero in at
@@ -78,7 +80,7 @@ def diverged_value(diverged_at):
 
 
 def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, seed, experiment,
-                       variant_column, tail=100):
+                       variant_column):
     """Train every variant on the same minibatches from the same initial weights.
 
     ``data`` is ((x_train, t_train), (x_test, t_test)); ``variants`` maps a name to
@@ -89,7 +91,7 @@ def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, see
     Returns {"loss": seed, <variant_column>, iteration, loss;
              "summary": seed, <variant_column>, final_loss, tail_loss, mean_loss, train_acc,
                         test_acc, diverged_at},
-    where tail_loss is the mean loss of the last ``tail`` iterations and mean_loss the mean
+    where tail_loss is the mean loss of the last ``TAIL`` iterations and mean_loss the mean
     over all iterations (the area under the curve: lower means faster learning).
     """
     (x_train, t_train), (x_test, t_test) = data
@@ -108,7 +110,7 @@ def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, see
             "seed": seed,
             variant_column: name,
             "final_loss": loss[-1],
-            "tail_loss": float(np.mean(loss[-tail:])),
+            "tail_loss": float(np.mean(loss[-TAIL:])),
             "mean_loss": float(np.mean(loss)),
             "train_acc": np.nan if diverged else net.accuracy(x_train, t_train),
             "test_acc": np.nan if diverged else net.accuracy(x_test, t_test),
