@@ -120,3 +120,54 @@ def test_one_seed_config_is_valid():
     cfg = book_config()
     cfg.update(yaml.safe_load((ROOT / "config" / "one_seed.yaml").read_text()))
     assert validated(cfg)["seeds"] == [0]
+
+
+# --------------------------------------------------------------------------- overrides
+
+from dlscratch.config import ConfigError, resolve_config, typed  # noqa: E402
+
+
+def test_an_override_replaces_a_variant_table_and_merges_the_rest(tmp_path):
+    override = tmp_path / "two.yaml"
+    override.write_text("optimizer_mnist:\n  iterations: 50\n  optimizers:\n    SGD: {name: sgd}\n    Adam: {name: adam}\n")
+    cfg = resolve_config(book_config(), [override])
+    assert list(cfg["optimizer_mnist"]["optimizers"]) == ["SGD", "Adam"]
+    assert cfg["optimizer_mnist"]["iterations"] == 50 and cfg["optimizer_mnist"]["batch_size"] == 128
+    assert list(cfg["optimizer_paths"]["optimizers"]) == list(book_config()["optimizer_paths"]["optimizers"])
+    later = tmp_path / "later.yaml"
+    later.write_text("optimizer_mnist:\n  batch_size: 64\n")
+    cfg = resolve_config(book_config(), [override, later])
+    assert list(cfg["optimizer_mnist"]["optimizers"]) == ["SGD", "Adam"] and cfg["optimizer_mnist"]["batch_size"] == 64
+
+
+def test_command_line_values_are_read_as_yaml():
+    # what Snakemake hands over for --config 'seeds=[3,4]' and a nested block (YAML's BaseLoader: all strings)
+    cfg = resolve_config(book_config(), [], {"seeds": ["3", "4"],
+                                             "weight_decay": {"lambdas": ["0.0", "0.05"], "epochs": "7"},
+                                             "init_mnist": {"inits": {"0.01": "0.01", "NA": "he"}}})
+    assert cfg["seeds"] == [3, 4]
+    assert cfg["weight_decay"]["lambdas"] == [0.0, 0.05] and cfg["weight_decay"]["epochs"] == 7
+    assert cfg["init_mnist"]["inits"] == {"0.01": 0.01, "NA": "he"}  # labels stay text
+    assert resolve_config(book_config(), [], {"seeds": 3})["seeds"] == [3]
+    validated(cfg)
+    assert typed("sgd") == "sgd" and typed("1e-3") == 0.001 and typed("true") is True
+
+
+@pytest.mark.parametrize("label, words", [(1, "quote it"), ("_hidden", "starts with '_'"), (" ", "empty")])
+def test_labels_the_plots_cannot_show_are_refused(label, words):
+    cfg = book_config()
+    cfg["optimizer_mnist"]["optimizers"] = {label: {"name": "sgd"}}
+    with pytest.raises(ConfigError) as info:
+        check_config(cfg)
+    assert "optimizer_mnist.optimizers" in str(info.value) and words in str(info.value)
+
+
+def test_non_finite_numbers_and_colliding_lambda_labels_are_refused():
+    cfg = book_config()
+    cfg["init_mnist"]["inits"]["He"] = float("inf")
+    with pytest.raises(ConfigError, match="init_mnist.inits.He"):
+        check_config(cfg)
+    cfg = book_config()
+    cfg["weight_decay"]["lambdas"] = [0.1, 0.1000000001]
+    with pytest.raises(ConfigError, match="weight_decay.lambdas"):
+        check_config(cfg)

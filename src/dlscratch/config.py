@@ -1,8 +1,26 @@
-"""Checks of the pipeline configuration that a JSON Schema cannot express.
+"""The pipeline's configuration: how override files and ``--config`` combine with
+config/config.yaml, and the checks a JSON Schema cannot express.
+
+Overrides (``resolve_config``), in order: config/config.yaml, then each ``--configfile``,
+then ``--config``. A mapping merges key by key into the one before it, except an
+experiment's *variant table* (``optimizers``, ``cases``, ``inits``: see
+``dlscratch.registry.Experiment.variant_table``), which an override replaces whole, so an
+override that lists two optimizers runs those two. A list (``seeds``, ``lambdas``) is
+replaced too. ``--config`` values are read as YAML, as in a file (Snakemake reads the
+nested ones as strings), and ``seeds=3`` means ``seeds=[3]``.
 
 The schema (workflow/schemas/config.schema.yaml) checks types, ranges and names;
 ``check_config`` adds the relations between values. Each failure names its key.
 """
+
+import copy
+import math
+import numbers
+
+import yaml
+
+from .experiments.regularization import lambda_label
+from .registry import EXPERIMENTS
 
 
 class ConfigError(ValueError):
@@ -13,11 +31,85 @@ def _fail(key, message):
     raise ConfigError(f"config key '{key}': {message}")
 
 
+REPLACED = {f"{name}.{e.variant_table}" for name, e in EXPERIMENTS.items() if e.variant_table}
+
+
+def typed(value):
+    """A ``--config`` value as a YAML file would have given it (Snakemake parses nested
+    ``--config`` values with YAML's BaseLoader, which leaves every scalar a string)."""
+    if isinstance(value, str):
+        for parse in (int, float):
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+        return yaml.safe_load(value) if value.strip() else value
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: typed(v) for k, v in value.items()}
+    return value
+
+
+def merge(config, override, path=""):
+    """Merge ``override`` into ``config`` in place: mappings key by key, except the variant
+    tables of ``REPLACED``; everything else replaced."""
+    for key, value in override.items():
+        here = f"{path}.{key}" if path else str(key)
+        if isinstance(value, dict) and isinstance(config.get(key), dict) and here not in REPLACED:
+            merge(config[key], value, here)
+        else:
+            config[key] = copy.deepcopy(value)
+    return config
+
+
+def resolve_config(base, configfiles=(), command_line=None):
+    """The run's config: ``base`` (config/config.yaml, a dict), each YAML file of
+    ``configfiles`` and the ``--config`` mapping, combined as the module says."""
+    config = copy.deepcopy(base)
+    for path in configfiles:
+        with open(path) as f:
+            merge(config, yaml.safe_load(f) or {})
+    merge(config, typed(dict(command_line or {})))
+    if isinstance(config.get("seeds"), int) and not isinstance(config["seeds"], bool):
+        config["seeds"] = [config["seeds"]]
+    return config
+
+
+def _labels(key, table):
+    for label in table:
+        if not isinstance(label, str):
+            _fail(key, f"label {label!r} is a {type(label).__name__}; labels are text: quote it ('{label}': ...)")
+        if not label.strip():
+            _fail(key, "a label is empty; give every variant a name")
+        if label.startswith("_"):
+            _fail(key, f"label {label!r} starts with '_', which matplotlib leaves out of legends; rename it")
+
+
+def _finite(value, key):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _finite(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _finite(v, f"{key}[{i}]")
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isfinite(value):
+        _fail(key, f"{value} is not a finite number")
+
+
 def check_config(config):
     """Raise ConfigError naming the key of the first inconsistent value."""
+    _finite(config, "")
     seeds = config["seeds"]
     if len(seeds) != len(set(seeds)):
         _fail("seeds", f"duplicated seeds in {seeds}")
+    for name, experiment in EXPERIMENTS.items():
+        if experiment.variant_table and experiment.variant_table != "lambdas":
+            _labels(f"{name}.{experiment.variant_table}", config[name][experiment.variant_table])
+    labels = [lambda_label(v) for v in config["weight_decay"]["lambdas"]]
+    if len(labels) != len(set(labels)):
+        _fail("weight_decay.lambdas", f"{config['weight_decay']['lambdas']} gives the same table name twice "
+              f"({labels}); lambdas must differ in their first 6 significant digits")
     for block in ("optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout"):
         c = config[block]
         if c["batch_size"] > c["train_size"]:
