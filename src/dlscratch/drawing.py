@@ -26,7 +26,7 @@ def first_seed(table, seed):
 def draw_figures(snakemake):
     params = snakemake.params
     names = {name for figure in params.figures for name in figure["tables"]}
-    tables = {name: read_tables(snakemake.input[name]) for name in names}
+    tables = {name: read_tables(snakemake.input[name], params.schemas) for name in names}
     outputs = {}
     for path in snakemake.output:
         if path != snakemake.output.get("provenance"):

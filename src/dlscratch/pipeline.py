@@ -111,10 +111,10 @@ def run_experiment(snakemake):
     MNIST (from the directory of the ``mnist`` inputs, verified on load) or None, and the
     ``seed`` wildcard (None when the rule has none); each returned table goes to the output
     of the same name. With ``params.combine``, the job instead combines the tables of its
-    ``parts`` inputs with that function."""
+    ``parts`` inputs (checked against ``params.schemas``) with that function."""
     params = snakemake.params
     if params.get("combine"):
-        tables = function(params.combine)([read_tables([p]) for p in snakemake.input.parts])
+        tables = function(params.combine)([read_tables([p], params.schemas) for p in snakemake.input.parts])
     else:
         mnist = snakemake.input.get("mnist")
         data = load_mnist(data_dir=Path(mnist[0]).parent) if mnist else None

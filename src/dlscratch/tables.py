@@ -1,13 +1,28 @@
-"""Result tables: written atomically with a fixed float format, read back concatenated.
+"""Result tables: written atomically with a fixed float format, and validated when read.
 
 Floats are written with ``FLOAT_FORMAT`` so the same numbers always give the same bytes.
+A table is read back against its ``Schema`` (the columns and their types, the rows its
+settings imply, the values some columns must hold), so a truncated, cut or altered table
+fails the job that reads it, with an error that names the file and how to remake it,
+instead of drawing a wrong figure or a wrong verdict.
+
+Text columns (labels) are read as text, never as numbers or missing values: a variant
+called "1" or "NA" stays "1" or "NA". A missing float (a diverged run) is an empty field.
 """
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
 from .atomic import write_text
 
 FLOAT_FORMAT = "%.9g"  # round-trips float32 exactly
+TYPES = {"int": "int64", "float": "float64", "str": str}
+
+
+class TableError(ValueError):
+    """A table that does not hold what the run that made it must have written."""
 
 
 def write_table(table, path):
@@ -15,6 +30,72 @@ def write_table(table, path):
     write_text(path, table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
 
 
-def read_tables(paths):
-    """The CSV tables at ``paths``, concatenated (each carries its own seed and variant columns)."""
-    return pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
+@dataclass(frozen=True)
+class Schema:
+    """What a table file holds: ``columns`` (name -> "int", "float" or "str", in order),
+    ``rows`` (how many its settings imply) and ``values`` (column -> the values it must hold,
+    all of them and nothing else). ``rule`` is the rule that writes it (for the message).
+    Text columns are never empty, except those named in ``optional``."""
+
+    columns: dict
+    rows: int
+    values: dict = field(default_factory=dict)
+    rule: str = ""
+    optional: tuple = ()
+
+    def with_values(self, **values):
+        return replace(self, values={**self.values, **values})
+
+    def as_params(self):
+        return asdict(self)
+
+
+def _damaged(path, problem, schema):
+    remake = f"snakemake --forcerun {schema['rule']}" if schema.get("rule") else "snakemake --forcerun <its rule>"
+    return TableError(f"{path}: {problem}. The table is damaged or was made by other settings; delete it and "
+                      f"run snakemake again, or remake it with `{remake}` (add your --configfile options).")
+
+
+def read_table(path, schema):
+    """The table at ``path``, checked against ``schema`` (a ``Schema`` or its ``as_params``)."""
+    schema = schema.as_params() if isinstance(schema, Schema) else schema
+    columns = schema["columns"]
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise _damaged(path, f"cannot be read ({error.strerror})", schema) from error
+    if not raw.endswith(b"\n"):
+        raise _damaged(path, "does not end with a line end, so its last row was cut", schema)
+    header = raw.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if header.split(",") != list(columns):
+        raise _damaged(path, f"has the columns {header!r}, expected {','.join(columns)!r}", schema)
+    floats = [name for name, kind in columns.items() if kind == "float"]
+    try:
+        table = pd.read_csv(path, dtype={name: TYPES[kind] for name, kind in columns.items()},
+                            keep_default_na=False, na_values={name: [""] for name in floats})
+    except (ValueError, pd.errors.ParserError) as error:
+        raise _damaged(path, f"does not parse as its columns' types ({error})", schema) from error
+    if schema["rows"] is not None and len(table) != schema["rows"]:
+        raise _damaged(path, f"has {len(table)} rows, expected {schema['rows']}", schema)
+    for name, kind in columns.items():
+        if kind == "str" and name not in schema["optional"] and (table[name] == "").any():
+            raise _damaged(path, f"has an empty {name!r} in row {int((table[name] == '').idxmax()) + 2}", schema)
+    for name, wanted in schema["values"].items():
+        found = table[name].unique().tolist()
+        if not _same_values(found, wanted, columns[name] == "float"):
+            raise _damaged(path, f"holds {name} {sorted(map(str, found))}, expected {sorted(map(str, wanted))}",
+                           schema)
+    return table
+
+
+def _same_values(found, wanted, floats):
+    if not floats:
+        return set(found) == set(wanted)
+    close = lambda a, b: abs(a - b) <= 1e-8 * max(abs(a), abs(b), 1e-300)  # noqa: E731 (%.9g round trip)
+    return all(any(close(f, w) for w in wanted) for f in found) and all(any(close(f, w) for f in found)
+                                                                         for w in wanted)
+
+
+def read_tables(paths, schemas):
+    """The tables at ``paths``, each checked against ``schemas[path]``, concatenated."""
+    return pd.concat([read_table(path, schemas[str(path)]) for path in paths], ignore_index=True)

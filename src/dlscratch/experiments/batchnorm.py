@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ..optimizers import make_optimizer
+from ..tables import Schema
 from .common import build_network, diverged_value, epoch_schedule, first_images, train_epochs, used_inputs
 
 MODELS = {"batchnorm": True, "plain": False}
@@ -42,3 +43,11 @@ def batchnorm(settings, data, seed):
             table["diverged_at"] = diverged_value(diverged_at)
             tables.append(table)
     return {"accuracy": pd.concat(tables, ignore_index=True)}
+
+
+def batchnorm_schemas(settings):
+    columns = {"seed": "int", "std_index": "int", "weight_std": "float", "model": "str", "epoch": "int",
+               "train_acc": "float", "diverged_at": "float"}
+    n = settings["weight_std_logspace"]["num"]
+    return {"accuracy": Schema(columns, n * len(MODELS) * (settings["epochs"] + 1),
+                               {"model": list(MODELS), "std_index": list(range(n))})}

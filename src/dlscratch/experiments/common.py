@@ -8,6 +8,7 @@ import pandas as pd
 from ..network import MultiLayerNet
 from ..optimizers import make_optimizer
 from ..seeding import generator
+from ..tables import Schema
 from ..trainer import Trainer, epoch_end_iterations, minibatch_schedule
 
 
@@ -125,3 +126,13 @@ def first_images(data, n):
     if n > len(x):
         raise ValueError(f"train_size {n} exceeds the {len(x)} training images")
     return (x[:n], t[:n]), test
+
+
+def loss_curve_schemas(settings, variants, column):
+    """The tables of ``paired_loss_curves`` for the labels ``variants`` (variant column ``column``)."""
+    labels = list(variants)
+    loss = {"seed": "int", column: "str", "iteration": "int", "loss": "float"}
+    summary = {"seed": "int", column: "str", **{name: "float" for name in (
+        "final_loss", "tail_loss", "mean_loss", "train_acc", "test_acc", "diverged_at")}}
+    return {"loss": Schema(loss, len(labels) * settings["iterations"], {column: labels}),
+            "summary": Schema(summary, len(labels), {column: labels})}

@@ -6,7 +6,8 @@ import pandas as pd
 from ..functions import relu, sigmoid
 from ..network import init_std
 from ..seeding import generator
-from .common import first_images, paired_loss_curves
+from ..tables import Schema
+from .common import first_images, loss_curve_schemas, paired_loss_curves
 
 ACTIVATION_FUNCTIONS = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": relu}
 
@@ -61,3 +62,20 @@ def init_mnist(settings, data, seed):
     return paired_loss_curves(first_images(data, settings["train_size"]), variants, settings["hidden_sizes"],
                               settings["batch_size"], settings["iterations"], seed, "init_mnist",
                               variant_column="init")
+
+
+STATS = ("mean", "std", "frac_zero", "frac_below_0.05", "frac_above_0.95", "frac_0.4_0.6")
+
+
+def activations_schemas(settings):
+    meta = {"seed": "int", "case": "str", "activation": "str", "weight_std": "str", "layer": "int"}
+    labels, layers = list(settings["cases"]), settings["n_layers"]
+    return {
+        "histograms": Schema({**meta, "bin_left": "float", "bin_right": "float", "count": "int"},
+                             len(labels) * layers * settings["bins"], {"case": labels}),
+        "stats": Schema({**meta, **{name: "float" for name in STATS}}, len(labels) * layers, {"case": labels}),
+    }
+
+
+def init_mnist_schemas(settings):
+    return loss_curve_schemas(settings, settings["inits"], "init")

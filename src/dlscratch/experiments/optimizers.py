@@ -5,7 +5,8 @@ import pandas as pd
 
 from ..optimizers import make_optimizer
 from ..surface import f, optimize_path
-from .common import first_images, paired_loss_curves
+from ..tables import Schema
+from .common import first_images, loss_curve_schemas, paired_loss_curves
 
 
 def optimizer_paths(settings, data=None, seed=None):
@@ -33,3 +34,13 @@ def optimizer_mnist(settings, data, seed):
     return paired_loss_curves(first_images(data, settings["train_size"]), variants, settings["hidden_sizes"],
                               settings["batch_size"], settings["iterations"], seed, "optimizer_mnist",
                               variant_column="optimizer")
+
+
+def optimizer_paths_schemas(settings):
+    columns = {"optimizer": "str", "lr": "float", "step": "int", "x": "float", "y": "float", "f": "float"}
+    labels = list(settings["optimizers"])
+    return {"paths": Schema(columns, len(labels) * (settings["steps"] + 1), {"optimizer": labels})}
+
+
+def optimizer_mnist_schemas(settings):
+    return loss_curve_schemas(settings, settings["optimizers"], "optimizer")

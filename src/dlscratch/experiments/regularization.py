@@ -12,6 +12,7 @@ figure reads its first epochs (a run's first k epochs do not depend on how many 
 import math
 
 from ..optimizers import make_optimizer
+from ..tables import Schema
 from ..trainer import epoch_end_iterations
 from .common import build_network, diverged_value, epoch_schedule, first_images, train_epochs, used_inputs
 
@@ -117,3 +118,20 @@ def first_epochs(table, settings):
     last_iteration = epoch_end_iterations(settings["train_size"], settings["batch_size"], epochs)[-1] if epochs else 0
     first.loc[first.diverged_at > last_iteration, "diverged_at"] = math.nan
     return first
+
+
+_RUN = {"epoch": "int", "train_acc": "float", "test_acc": "float", "diverged_at": "float"}
+
+
+def weight_decay_schemas(settings):
+    columns = {"seed": "int", "weight_decay": "float", **_RUN}
+    return {f"lambda{lambda_label(v)}": Schema(columns, settings["epochs"] + 1, {"weight_decay": [float(v)]})
+            for v in settings["lambdas"]}
+
+
+def dropout_schemas(settings):
+    columns = {"seed": "int", "variant": "str", "dropout_ratio": "float", **_RUN}
+    ratio = float(settings["dropout_ratio"])
+    return {variant: Schema(columns, settings["epochs"] + 1,
+                            {"variant": [variant], "dropout_ratio": [ratio if variant == "with" else 0.0]})
+            for variant in DROPOUT_VARIANTS}

@@ -5,6 +5,7 @@ import pandas as pd
 
 from ..optimizers import make_optimizer
 from ..seeding import generator
+from ..tables import Schema
 from .common import build_network, diverged_value, epoch_schedule, train_epochs, used_inputs
 
 
@@ -93,3 +94,18 @@ def summarize_trials(curves):
     if "seed" in last:
         columns.insert(0, "seed")
     return last[columns].reset_index(drop=True)
+
+
+CURVES = {"seed": "int", "trial": "int", "lr": "float", "weight_decay": "float", "epoch": "int",
+          "train_acc": "float", "val_acc": "float", "diverged_at": "float"}
+SUMMARY = {"seed": "int", "rank": "int", "trial": "int", "lr": "float", "weight_decay": "float", "val_acc": "float",
+           "train_acc": "float", "diverged_at": "float"}
+
+
+def random_search_schemas(settings):
+    """The tables of a whole search and of each of its ``shards``."""
+    trials, points = settings["trials"], settings["epochs"] + 1
+    shards = np.array_split(np.arange(trials), settings["shards"])
+    schemas = {f"shard{k}": Schema(CURVES, len(ids) * points, {"trial": ids.tolist()}) for k, ids in enumerate(shards)}
+    return {**schemas, "curves": Schema(CURVES, trials * points, {"trial": list(range(trials))}),
+            "summary": Schema(SUMMARY, trials, {"trial": list(range(trials)), "rank": list(range(1, trials + 1))})}
