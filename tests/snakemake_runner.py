@@ -25,7 +25,9 @@ def copy_project(dest):
 
 
 def command(*args, cores=2, configfiles=("config/test.yaml",)):
-    return [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", *configfiles, *args]
+    """python -m snakemake with ``args`` (targets among them) before the --configfile list,
+    which takes every name after it."""
+    return [sys.executable, "-m", "snakemake", "--cores", str(cores), *args, "--configfile", *configfiles]
 
 
 def snakemake(workdir, *args, check=True, cores=2, configfiles=("config/test.yaml",)):
@@ -42,7 +44,7 @@ def planned_rules(workdir, *args, **kwargs):
     if "Nothing to be done" in out:
         return set()
     table = out.split("Job stats:")[1].split("total")[0]
-    return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+\s*$", table, re.M)} - {"job", "all"}
+    return {m.group(1) for m in re.finditer(r"^([\w-]+)\s+\d+\s*$", table, re.M)} - {"job", "all"}
 
 
 def run_config(*configfiles, workdir=ROOT):

@@ -6,9 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import copy
+
+from snakemake_runner import run_config
+
 from dlscratch.claims import claims_markdown, evaluate_claims, t_interval
 
 SEEDS = [0, 1, 2]
+BOOK = run_config()  # the book's settings: the labels of the fabricated tables
 
 
 def fabricated_tables():
@@ -48,8 +53,8 @@ def fabricated_tables():
             "batchnorm": bn, "weight_decay": decay, "dropout": dropout, "random_search": search}
 
 
-def verdicts(tables):
-    claims = evaluate_claims(tables)
+def verdicts(tables, settings=BOOK):
+    claims = evaluate_claims(tables, settings)
     return claims, dict(zip(claims["claim"] + " | " + claims["statement"], claims["verdict"]))
 
 
@@ -114,12 +119,81 @@ def test_diverged_plain_nets_count_as_not_learning():
     assert row.per_seed == "0: 15; 1: 15; 2: 15" and row.verdict == "holds"
 
 
-def test_missing_variant_is_not_measured_rather_than_a_crash():
-    tables = fabricated_tables()
+def row(claims, prefix, *words):
+    rows = claims[claims["claim"].str.startswith(prefix)
+                  & claims["statement"].map(lambda text: all(w in text for w in words))]
+    assert len(rows) == 1, (prefix, words, rows["statement"].tolist())
+    return rows.iloc[0]
+
+
+def test_a_missing_optimizer_leaves_every_comparison_that_can_still_be_made():
+    tables, settings = fabricated_tables(), copy.deepcopy(BOOK)
     tables["optimizer_mnist"] = tables["optimizer_mnist"][tables["optimizer_mnist"].optimizer != "AdaGrad"]
+    del settings["optimizer_mnist"]["optimizers"]["AdaGrad"]
+    claims, _ = verdicts(tables, settings)
+    nine = claims[claims.claim == "6-9"]
+    assert (nine.loc[nine.statement.str.contains("AdaGrad"), "verdict"] == "not measured").all()
+    assert len(nine[nine.statement.str.contains("AdaGrad")]) == 3
+    assert set(nine.loc[~nine.statement.str.contains("AdaGrad"), "verdict"]) == {"holds"}
+    assert len(nine[~nine.statement.str.contains("AdaGrad")]) == 4  # Momentum and Adam vs SGD, loss and accuracy
+    assert "no adagrad variant" in row(claims, "6-9", "fastest").detail
+
+
+def test_nothing_to_compare_is_not_measured_not_a_failure():
+    tables, settings = fabricated_tables(), copy.deepcopy(BOOK)
+    settings["init_mnist"]["inits"] = {"He": "he"}
+    tables["init_mnist"] = tables["init_mnist"][tables["init_mnist"].init == "He"]
+    claims, _ = verdicts(tables, settings)
+    fifteen = claims[claims.claim == "6-15"]
+    assert len(fifteen) == 2 and (fifteen.verdict == "not measured").all()
+    assert (fifteen.n_seeds == 0).all()
+
+
+def test_a_diverged_seed_is_reported_with_the_verdict_of_the_others():
+    tables = fabricated_tables()
+    opt = tables["optimizer_mnist"]
+    opt.loc[(opt.optimizer == "Adam") & (opt.seed == 1), ["tail_loss", "mean_loss", "test_acc"]] = math.nan
     claims, _ = verdicts(tables)
-    assert (claims.loc[claims.claim == "6-9", "verdict"] == "not measured").all()
-    assert "6-15" in set(claims.claim)
+    adam = row(claims, "6-9", "Adam", "lower training loss")
+    assert (adam.verdict, adam.diverged, adam.verdict_trained) == ("diverged", "1 of 3 seeds diverged", "holds")
+    assert "1: diverged" in adam.per_seed and adam.holds_in == "2/2"
+    assert "diverged (1 of 3 seeds diverged; over the others: holds)" in claims_markdown(claims)
+    opt.loc[opt.optimizer == "Adam", "tail_loss"] = math.nan
+    everywhere = row(verdicts(tables)[0], "6-9", "Adam", "lower training loss")
+    assert (everywhere.verdict, everywhere.verdict_trained) == ("diverged", "not measured")
+
+
+def test_variants_are_found_by_meaning_not_label_or_position():
+    tables, settings = fabricated_tables(), copy.deepcopy(BOOK)
+    optimizers = settings["optimizer_mnist"]["optimizers"]
+    settings["optimizer_mnist"]["optimizers"] = {("plain sgd" if k == "SGD" else k): v
+                                                 for k, v in reversed(list(optimizers.items()))}
+    tables["optimizer_mnist"]["optimizer"] = tables["optimizer_mnist"]["optimizer"].replace({"SGD": "plain sgd"})
+    settings["weight_decay"]["lambdas"] = [0.1, 0.0]  # the baseline is λ = 0 wherever it stands
+    claims, _ = verdicts(tables, settings)
+    assert row(claims, "6-9", "Momentum", "lower training loss", "than plain sgd").verdict == "holds"
+    assert row(claims, "6-20", "λ = 0", "100%").verdict == "holds"
+    assert row(claims, "6-21", "λ = 0.1", "gap").verdict == "holds"
+    settings["weight_decay"]["lambdas"] = [0.1]
+    tables["weight_decay"] = tables["weight_decay"][tables["weight_decay"].weight_decay == 0.1]
+    claims, _ = verdicts(tables, settings)
+    assert row(claims, "6-20", "100%").verdict == "not measured"
+    assert row(claims, "6-21", "λ = 0.1", "gap").verdict == "not measured"
+    assert row(claims, "6-21", "λ = 0.1", "below 100%").verdict == "holds"
+
+
+def test_claim_texts_are_written_from_the_settings():
+    tables, settings = fabricated_tables(), copy.deepcopy(BOOK)
+    settings["weight_decay"]["train_size"] = 123
+    settings["dropout"].update(train_size=321, dropout_ratio=0.25)
+    settings["random_search"]["trials"] = 10
+    settings["optimizer_mnist"]["optimizers"]["Momentum"] = {"name": "momentum", "lr": 0.05}
+    claims, _ = verdicts(tables, settings)
+    statements = "\n".join(claims.statement)
+    assert "the first 123 training images" in statements and "300 images" not in statements
+    assert "Dropout (ratio 0.25)" in statements and "first 321 training images" in statements
+    assert "top 5 of 10 trials" in statements
+    assert "Momentum (lr 0.05, momentum 0.9) ends with lower training loss than SGD (lr 0.01)" in statements
 
 
 @pytest.mark.parametrize("n, t975", [(2, 12.706204736), (3, 4.302652730), (5, 2.776445105), (31, 2.042272456),
@@ -138,7 +212,7 @@ def test_t_interval_ignores_non_finite_values():
 
 
 def test_markdown_lists_every_claim():
-    claims = evaluate_claims(fabricated_tables())
+    claims = evaluate_claims(fabricated_tables(), BOOK)
     md = claims_markdown(claims)
     assert md.count("\n| 6-") == len(claims)
     assert "**holds**" in md

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from snakemake_runner import run_config
-from test_claims import fabricated_tables
+from test_claims import BOOK, fabricated_tables
 
 from dlscratch import plotting
 from dlscratch.claims import evaluate_claims
@@ -38,7 +38,7 @@ def test_figure_entry_is_complete(figure):
 
 
 def test_claims_a_figure_illustrates_exist():
-    ids = set(evaluate_claims(fabricated_tables())["claim"])
+    ids = set(evaluate_claims(fabricated_tables(), BOOK)["claim"])
     for figure in FIGURES.values():
         assert set(figure.claims) <= ids, figure.stem
 
@@ -57,6 +57,7 @@ def test_every_caption_renders_from_its_settings(configfiles):
     assert len({d.stem for d in drawn}) == len(drawn)
     for d in drawn:
         assert d.caption.startswith(f"Fig {d.figure.number}: ") and "{" not in d.caption, d.stem
+        assert "  " not in d.caption and ". ." not in d.caption, d.caption
         seeded = EXPERIMENTS[d.figure.experiment].seeded
         assert (f"Seed {config['seeds'][0]}." in d.caption) == (seeded and not d.band), d.stem
 

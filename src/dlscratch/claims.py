@@ -2,7 +2,11 @@
 
 Each claim is measured per seed as one number; a condition on that number says whether
 the claim holds in that seed. The verdict is **holds** when it holds in every seed,
-**does not hold** when it holds in none, **mixed** otherwise. The evidence beside it is
+**does not hold** when it holds in none, **mixed** otherwise; **not measured** when the
+configuration lacks a variant the claim compares; **diverged** when a compared variant
+diverged in some seed (the row says in how many, and gives the verdict over the others).
+Variants are found by what they are (``dlscratch.variants``), not by label, and the claim
+texts are written from the settings the run used. The evidence beside it is
 the per-seed values and a 95% Student-t interval of their mean over seeds (for paired
 differences, the interval of the mean paired difference: variants within a seed share
 initial weights and minibatches). Deterministic claims have no interval.
@@ -14,18 +18,18 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from .atomic import write_text
-from .registry import BOOK_OPTIMIZERS
-from .tables import read_tables, write_table
+from .experiments.common import TAIL
+from .optimizers import hyperparameters
+from .registry import BOOK_OPTIMIZER_NAMES, BOOK_OPTIMIZERS, EXPERIMENTS
+from .tables import Schema, TableError, read_table, read_tables, write_table
+from .variants import describe, find
 
 LN10 = math.log(10)
 
-# the table of each experiment that the claims read (every seed's)
-CLAIM_TABLES = {"optimizer_paths": "paths", "optimizer_mnist": "summary", "activations": "stats",
-                "init_mnist": "summary", "batchnorm": "accuracy", "weight_decay": "accuracy",
-                "dropout": "accuracy", "random_search": "summary"}
+CLAIM_TABLES = {name: e.claims_table for name, e in EXPERIMENTS.items() if e.claims_table}
 
 
 def t_interval(values, confidence=0.95):
@@ -37,40 +41,70 @@ def t_interval(values, confidence=0.95):
     mean = float(v.mean())
     if len(v) < 2:
         return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, df=len(v) - 1)) * float(v.std(ddof=1)) / math.sqrt(len(v))
+    quantile = float(stdtrit(len(v) - 1, 0.5 + confidence / 2))  # Student's t, len(v) - 1 degrees of freedom
+    half = quantile * float(v.std(ddof=1)) / math.sqrt(len(v))
     return mean, mean - half, mean + half
 
 
+VERDICTS = ("holds", "does not hold", "mixed", "not measured", "diverged")
+
+
 def verdict(flags):
+    """The verdict of the per-seed flags of a claim: holds in every seed, in none, or in some."""
     flags = list(flags)
-    if flags and all(flags):
+    if not flags:
+        return "not measured"
+    if all(flags):
         return "holds"
     if not any(flags):
         return "does not hold"
     return "mixed"
 
 
+COLUMNS = ["claim", "statement", "quantity", "per_seed", "n_seeds", "mean", "ci95_low", "ci95_high", "interval",
+           "holds_in", "verdict", "diverged", "verdict_trained", "detail"]
+
+
 def _row(claim, statement, quantity, per_seed, condition, deterministic=False, detail="", also=None):
     """A claims-table row from {seed: value} and a condition value -> bool; ``also`` is an
-    optional {seed: bool} that must hold too."""
+    optional {seed: bool} that must hold too.
+
+    A seed whose value is NaN has no measurement: a variant it compares diverged there. The
+    row is then **diverged**, says how many seeds diverged, and gives in ``verdict_trained``
+    the verdict over the seeds that trained; its interval is over those seeds too.
+    """
     seeds = sorted(per_seed)
-    values = [per_seed[s] for s in seeds]
-    flags = [bool(condition(per_seed[s])) and (also is None or bool(also[s])) for s in seeds]
-    mean, low, high = (values[0], math.nan, math.nan) if deterministic else t_interval(values)
+    values = [float(per_seed[s]) for s in seeds]
+    trained = [s for s, v in zip(seeds, values) if not math.isnan(v)]
+    flags = [bool(condition(float(per_seed[s]))) and (also is None or bool(also[s])) for s in trained]
+    mean, low, high = ((float(per_seed[trained[0]]) if trained else math.nan), math.nan, math.nan) \
+        if deterministic else t_interval([per_seed[s] for s in trained])
+    over_trained = verdict(flags)
+    n_diverged = len(seeds) - len(trained)
     return {
         "claim": claim,
         "statement": statement,
         "quantity": quantity,
-        "per_seed": "; ".join(f"{s}: {per_seed[s]:.4g}" for s in seeds),
+        "per_seed": "; ".join(f"{s}: {per_seed[s]:.4g}" if s in trained else f"{s}: diverged" for s in seeds),
         "n_seeds": len(seeds),
         "mean": mean,
         "ci95_low": low,
         "ci95_high": high,
         "interval": "deterministic" if deterministic else "t, over seeds",
         "holds_in": f"{sum(flags)}/{len(flags)}",
-        "verdict": verdict(flags),
+        "verdict": "diverged" if n_diverged else over_trained,
+        "diverged": f"{n_diverged} of {len(seeds)} seeds diverged" if n_diverged else "",
+        "verdict_trained": over_trained,
         "detail": detail,
     }
+
+
+def _not_measured(claim, statement, quantity, missing):
+    """A row for a comparison the run cannot make: ``missing`` says what the config lacks."""
+    return {"claim": claim, "statement": statement, "quantity": quantity, "per_seed": "", "n_seeds": 0,
+            "mean": math.nan, "ci95_low": math.nan, "ci95_high": math.nan, "interval": "", "holds_in": "",
+            "verdict": "not measured", "diverged": "", "verdict_trained": "not measured",
+            "detail": f"not measured: {missing}"}
 
 
 def _by_seed(table, value, **where):
@@ -86,100 +120,170 @@ def _paired(table, value, a, b, column):
     return {s: va[s] - vb[s] for s in va if s in vb}
 
 
-def claim_paths(paths):
+def _hyper(spec):
+    spec = dict(spec)
+    name = spec.pop("name")
+    return ", ".join(f"{k} {v:g}" for k, v in hyperparameters(name, **spec).items())
+
+
+BOOK_NAMES = dict(zip(BOOK_OPTIMIZER_NAMES, BOOK_OPTIMIZERS))  # sgd -> SGD, for the texts
+
+
+def _book_optimizers(settings):
+    """{book optimizer name: the label of its first configured variant} (those configured)."""
+    table = settings["optimizers"]
+    found = {name: find("optimizers", table, name) for name in BOOK_OPTIMIZER_NAMES}
+    return {name: label for name, label in found.items() if label is not None}
+
+
+def _missing(block, key, *meanings):
+    return f"{block}.{key} has no " + " and no ".join(describe(key, m) for m in meanings) + " variant"
+
+
+def claim_paths(paths, settings):
+    book = _book_optimizers(settings)
+    labels = list(book.values())
+    statement = (f"On f = x²/20 + y², {book.get('adagrad', 'AdaGrad')} ends closest to the minimum of "
+                 f"{', '.join(labels) if len(labels) > 1 else 'the book’s four optimizers'}")
+    quantity = "smallest other final f − AdaGrad's final f"
+    if "adagrad" not in book or len(book) < 2:
+        wanted = ["adagrad"] if "adagrad" not in book else [n for n in BOOK_OPTIMIZER_NAMES if n not in book]
+        return [_not_measured("6-8", statement, quantity, _missing("optimizer_paths", "optimizers", *wanted))]
     final = paths.sort_values("step").groupby("optimizer").last()["f"]
-    book = [n for n in BOOK_OPTIMIZERS if n in final.index]
-    others = [n for n in book if n != "AdaGrad"]
-    margin = float(final[others].min() - final["AdaGrad"])
-    detail = ", ".join(f"{n} {final[n]:.3g}" for n in book)
-    return [_row("6-8", "On f = x²/20 + y², AdaGrad ends closest to the minimum of SGD, Momentum, AdaGrad, Adam",
-                 "smallest other final f − AdaGrad's final f", {0: margin}, lambda v: v > 0, deterministic=True,
-                 detail=f"final f: {detail}")]
+    ada = book["adagrad"]
+    others = final[[label for label in labels if label != ada]].fillna(math.inf)  # a diverged path is far away
+    margin = float(others.min() - final[ada])
+    detail = "final f: " + ", ".join(f"{label} ({_hyper(settings['optimizers'][label])}) {final[label]:.3g}"
+                                     for label in labels)
+    return [_row("6-8", statement, quantity, {0: margin}, lambda v: v > 0, deterministic=True, detail=detail)]
 
 
-def claims_optimizers(summary):
+def claims_optimizers(summary, settings):
+    book = _book_optimizers(settings)
+    spec = settings["optimizers"]
+    tail = f"the last {min(TAIL, settings['iterations'])} iterations"
+    sgd = book.get("sgd", "SGD")
     rows = []
-    others = [n for n in BOOK_OPTIMIZERS if n != "SGD"]
-    for name in others:
-        rows.append(_row("6-9", f"{name} ends with lower training loss than SGD after the last iteration",
-                         f"paired difference of mean loss over the last 100 iterations, SGD − {name}",
-                         _paired(summary, "tail_loss", "SGD", name, "optimizer"), lambda v: v > 0))
-    tests = summary.groupby("optimizer")["test_acc"].mean()
-    for name in others:
-        rows.append(_row("6-9", f"{name} reaches higher test accuracy than SGD",
-                         f"paired difference of test accuracy, {name} − SGD",
-                         _paired(summary, "test_acc", name, "SGD", "optimizer"), lambda v: v > 0,
-                         detail=f"mean test accuracy {name} {tests[name]:.4f}, SGD {tests['SGD']:.4f}"))
-    book = [n for n in BOOK_OPTIMIZERS if n != "AdaGrad"]
+    for name in ("momentum", "adagrad", "adam"):
+        label = book.get(name, BOOK_NAMES[name])
+        faster = (f"{label} ({_hyper(spec[label])})" if name in book else label) + " ends with lower training loss " \
+            f"than {sgd}" + (f" ({_hyper(spec[sgd])})" if "sgd" in book else "")
+        quantity = f"paired difference of mean loss over {tail}, {sgd} − {label}"
+        higher = f"{label} reaches higher test accuracy than {sgd}"
+        quantity_acc = f"paired difference of test accuracy, {label} − {sgd}"
+        if name not in book or "sgd" not in book:
+            missing = _missing("optimizer_mnist", "optimizers", *[n for n in ("sgd", name) if n not in book])
+            rows += [_not_measured("6-9", faster, quantity, missing),
+                     _not_measured("6-9", higher, quantity_acc, missing)]
+            continue
+        tests = summary.groupby("optimizer")["test_acc"].mean()
+        rows.append(_row("6-9", faster, quantity, _paired(summary, "tail_loss", sgd, label, "optimizer"),
+                         lambda v: v > 0))
+        rows.append(_row("6-9", higher, quantity_acc, _paired(summary, "test_acc", label, sgd, "optimizer"),
+                         lambda v: v > 0, detail=f"mean test accuracy {label} {tests[label]:.4f}, {sgd} {tests[sgd]:.4f}"))
+    others = [book[n] for n in BOOK_OPTIMIZER_NAMES if n in book and n != "adagrad"]
+    ada = book.get("adagrad", "AdaGrad")
+    statement = f"{ada} learns fastest of {', '.join([ada] + others)} (slightly)"
+    quantity = f"smallest mean loss over all iterations of {', '.join(others) or 'the others'} − {ada}'s"
+    if "adagrad" not in book or not others:
+        wanted = ["adagrad"] if "adagrad" not in book else ["sgd", "momentum", "adam"]
+        rows.append(_not_measured("6-9", statement, quantity, _missing("optimizer_mnist", "optimizers", *wanted)))
+        return rows
     per_seed = {}
     for seed, rows_ in summary.groupby("seed"):
         mean_loss = dict(zip(rows_["optimizer"], rows_["mean_loss"]))
-        per_seed[seed] = min(mean_loss[n] for n in book) - mean_loss["AdaGrad"]
-    rows.append(_row("6-9", "AdaGrad learns fastest of the four (slightly)",
-                     "smallest mean loss over all iterations of SGD, Momentum, Adam − AdaGrad's",
-                     per_seed, lambda v: v > 0))
+        per_seed[seed] = min(mean_loss[n] for n in others) - mean_loss[ada]
+    rows.append(_row("6-9", statement, quantity, per_seed, lambda v: v > 0))
     return rows
 
 
-def _stat(stats, case, layer, column):
-    rows = stats[(stats["case"] == case) & (stats["layer"] == layer)]
-    return dict(zip(rows["seed"], rows[column]))
-
-
-def _layer_mean(stats, case, column):
-    rows = stats[stats["case"] == case]
-    return rows.groupby("seed")[column].mean().to_dict()
-
-
-def claims_activations(stats):
+def claims_activations(stats, settings):
+    cases = settings["cases"]
     stats = stats.assign(extreme=stats["frac_below_0.05"] + stats["frac_above_0.95"])
+    last = int(stats["layer"].max())
+
+    def label(activation, std):
+        return find("cases", cases, (activation, std))
+
+    def layer_mean(case, column):
+        return stats[stats["case"] == case].groupby("seed")[column].mean().to_dict()
+
+    def layer_std(case, layer):
+        return _by_seed(stats, "std", case=case, layer=layer)
+
+    def claim(number, statement, quantity, needs, measure, condition, **kwargs):
+        labels = [label(*m) for m in needs]
+        if None in labels:
+            missing = [m for m, found in zip(needs, labels) if found is None]
+            return _not_measured(number, statement, quantity, _missing("activations", "cases", *missing))
+        return _row(number, statement, quantity, measure(*labels), condition, **kwargs)
+
+    def ratio(a, b):
+        return {s: a[s] / b[s] for s in a if s in b}
+
     rows = [
-        _row("6-10", "Sigmoid, std 1: activations pile up at 0 and 1",
-             "fraction of activations below 0.05 or above 0.95, mean over layers (≥ 0.5 to hold)",
-             _layer_mean(stats, "sigmoid_std1", "extreme"), lambda v: v >= 0.5),
-        _row("6-11", "Sigmoid, std 0.01: activations concentrate near 0.5",
-             "fraction of activations in (0.4, 0.6), mean over layers (≥ 0.9 to hold)",
-             _layer_mean(stats, "sigmoid_std0.01", "frac_0.4_0.6"), lambda v: v >= 0.9),
+        claim("6-10", "Sigmoid, std 1: activations pile up at 0 and 1",
+              "fraction of activations below 0.05 or above 0.95, mean over layers (≥ 0.5 to hold)",
+              [("sigmoid", 1.0)], lambda c: layer_mean(c, "extreme"), lambda v: v >= 0.5),
+        claim("6-11", "Sigmoid, std 0.01: activations concentrate near 0.5",
+              "fraction of activations in (0.4, 0.6), mean over layers (≥ 0.9 to hold)",
+              [("sigmoid", 0.01)], lambda c: layer_mean(c, "frac_0.4_0.6"), lambda v: v >= 0.9),
     ]
-    xavier5, small5 = _stat(stats, "sigmoid_xavier", 5, "std"), _stat(stats, "sigmoid_std0.01", 5, "std")
-    outer = _layer_mean(stats, "sigmoid_xavier", "extreme")
-    rows.append(_row("6-13", "Sigmoid, Xavier: activations spread out, neither piled at the ends nor at 0.5",
-                     "layer-5 std, Xavier ÷ std 0.01 (≥ 2, with < 10% of activations at the ends, to hold)",
-                     {s: xavier5[s] / small5[s] for s in xavier5}, lambda v: v >= 2,
-                     also={s: outer[s] < 0.1 for s in outer},
-                     detail="fraction at the ends (Xavier): " + "; ".join(f"{s}: {v:.3g}" for s, v in outer.items())))
+    xavier = label("sigmoid", "xavier")
+    outer = layer_mean(xavier, "extreme") if xavier else {}
+    rows.append(claim("6-13", "Sigmoid, Xavier: activations spread out, neither piled at the ends nor at 0.5",
+                      f"layer-{last} std, Xavier ÷ std 0.01 (≥ 2, with < 10% of activations at the ends, to hold)",
+                      [("sigmoid", "xavier"), ("sigmoid", 0.01)],
+                      lambda x, small: ratio(layer_std(x, last), layer_std(small, last)), lambda v: v >= 2,
+                      also={s: outer[s] < 0.1 for s in outer},
+                      detail="fraction at the ends (Xavier): " + "; ".join(f"{s}: {v:.3g}" for s, v in outer.items())))
 
-    def depth_ratio(case):
-        l5, l1 = _stat(stats, case, 5, "std"), _stat(stats, case, 1, "std")
-        return {s: l5[s] / l1[s] for s in l5}
+    def depth(case):
+        return ratio(layer_std(case, last), layer_std(case, 1))
 
+    quantity = f"layer-{last} std ÷ layer-1 std"
     rows += [
-        _row("6-14", "ReLU, He: the spread of activations stays even across layers",
-             "layer-5 std ÷ layer-1 std, He (in [0.5, 2] to hold)", depth_ratio("relu_he"),
-             lambda v: 0.5 <= v <= 2),
-        _row("6-14", "ReLU, std 0.01: activations collapse toward 0 with depth",
-             "layer-5 std ÷ layer-1 std, std 0.01 (< 0.01 to hold)", depth_ratio("relu_std0.01"),
-             lambda v: v < 0.01),
-        _row("6-14", "ReLU, Xavier: activations shrink with depth",
-             "layer-5 std ÷ layer-1 std, Xavier (< 0.8 to hold)", depth_ratio("relu_xavier"),
-             lambda v: v < 0.8),
+        claim("6-14", "ReLU, He: the spread of activations stays even across layers", f"{quantity}, He (in [0.5, 2] "
+              "to hold)", [("relu", "he")], depth, lambda v: 0.5 <= v <= 2),
+        claim("6-14", "ReLU, std 0.01: activations collapse toward 0 with depth", f"{quantity}, std 0.01 (< 0.01 to "
+              "hold)", [("relu", 0.01)], depth, lambda v: v < 0.01),
+        claim("6-14", "ReLU, Xavier: activations shrink with depth", f"{quantity}, Xavier (< 0.8 to hold)",
+              [("relu", "xavier")], depth, lambda v: v < 0.8),
     ]
     return rows
 
 
-def claims_init(summary):
-    return [
-        _row("6-15", "Weight std 0.01 does not learn: the loss stays at ln 10 ≈ 2.303",
-             "mean loss of the last 100 iterations − ln 10 (|·| < 0.05 to hold)",
-             {s: v - LN10 for s, v in _by_seed(summary, "tail_loss", init="std=0.01").items()},
-             lambda v: abs(v) < 0.05),
-        _row("6-15", "He learns faster than Xavier",
-             "paired difference of mean loss over all iterations, Xavier − He",
-             _paired(summary, "mean_loss", "Xavier", "He", "init"), lambda v: v > 0),
-    ]
+def _named(word, label):
+    """'He', or 'He (he_init)' when the user's label for it is another word."""
+    return word if label is None or label.lower() == word.lower() else f"{word} ({label})"
 
 
-def claims_batchnorm(acc):
+def claims_init(summary, settings):
+    inits = settings["inits"]
+    small, xavier, he = (find("inits", inits, m) for m in (0.01, "xavier", "he"))
+    tail = f"the last {min(TAIL, settings['iterations'])} iterations"
+    rows = []
+    statement = f"Weight std 0.01{f' ({small})' if small else ''} does not learn: the loss stays at ln 10 ≈ 2.303"
+    quantity = f"mean loss of {tail} − ln 10 (|·| < 0.05 to hold)"
+    if small is None:
+        rows.append(_not_measured("6-15", statement, quantity, _missing("init_mnist", "inits", 0.01)))
+    else:
+        rows.append(_row("6-15", statement, quantity,
+                         {s: v - LN10 for s, v in _by_seed(summary, "tail_loss", init=small).items()},
+                         lambda v: abs(v) < 0.05))
+    statement = f"{_named('He', he)} learns faster than {_named('Xavier', xavier)}"
+    quantity = f"paired difference of mean loss over all iterations, {xavier or 'Xavier'} − {he or 'He'}"
+    if he is None or xavier is None:
+        rows.append(_not_measured("6-15", statement, quantity,
+                                  _missing("init_mnist", "inits", *[m for m, found in (("xavier", xavier), ("he", he))
+                                                                   if found is None])))
+    else:
+        rows.append(_row("6-15", statement, quantity, _paired(summary, "mean_loss", xavier, he, "init"),
+                         lambda v: v > 0))
+    return rows
+
+
+def claims_batchnorm(acc, settings):
     final = acc[acc["epoch"] == acc["epoch"].max()]
     wide = final.pivot_table(index=["seed", "std_index"], columns="model", values="train_acc", dropna=False)
     wide = wide.fillna(0.0)  # a diverged net has learnt nothing
@@ -187,13 +291,14 @@ def claims_batchnorm(acc):
     wins = (wide["batchnorm"] > wide["plain"]).groupby("seed").sum().to_dict()
     plain_ok = (wide["plain"] >= 0.5).groupby("seed").sum().to_dict()
     diverged = acc[(acc["model"] == "plain") & acc["diverged_at"].notna()].groupby("seed")["std_index"].nunique()
+    images = f"the first {settings['train_size']} training images"
     return [
-        _row("6-18/6-19", f"BatchNorm reaches higher training accuracy than no BN in almost every case "
+        _row("6-18/6-19", f"BatchNorm reaches higher training accuracy on {images} than no BN in almost every case "
              f"(at least 3/4 of the {n_scales} weight scales)",
              f"number of weight scales (of {n_scales}) where BN's final training accuracy is higher",
              wins, lambda v: v >= 0.75 * n_scales),
         _row("6-19", "Without BN, learning fails unless the weight scale is good",
-             f"number of weight scales (of {n_scales}) where the plain net reaches 50% training accuracy "
+             f"number of weight scales (of {n_scales}) where the plain net reaches 50% training accuracy on {images} "
              "(at most a quarter to hold)", plain_ok, lambda v: v <= 0.25 * n_scales,
              detail="scales where the plain net diverged, per seed: "
              + "; ".join(f"{s}: {int(diverged.get(s, 0))}" for s in sorted(wins))),
@@ -204,101 +309,137 @@ def _final(table):
     return table[table["epoch"] == table["epoch"].max()]
 
 
-def claims_regularization(decay, dropout):
+def _gap(rows):
+    return dict(zip(rows["seed"], rows["train_acc"] - rows["test_acc"]))
+
+
+def claims_regularization(decay, dropout, settings_decay, settings_dropout):
     rows = []
-    lambdas = sorted(decay["weight_decay"].unique())
-    base = _final(decay[decay["weight_decay"] == lambdas[0]])
-    gap0 = dict(zip(base["seed"], base["train_acc"] - base["test_acc"]))
-    train0 = dict(zip(base["seed"], base["train_acc"]))
-    rows.append(_row("6-20", "Without regularization, training accuracy reaches about 100% (≥ 99%)",
-                     "final training accuracy on the 300 images", train0, lambda v: v >= 0.99))
-    rows.append(_row("6-20", "… with a large gap to test accuracy (≥ 0.2)",
-                     "final train − test accuracy", gap0, lambda v: v >= 0.2))
-    for lam in lambdas[1:]:
-        dec = _final(decay[decay["weight_decay"] == lam])
-        gap = dict(zip(dec["seed"], dec["train_acc"] - dec["test_acc"]))
-        rows.append(_row("6-21", f"Weight decay λ = {lam:g} shrinks the train–test gap",
-                         f"paired difference of final gap, λ = {lambdas[0]:g} − λ = {lam:g}",
-                         {s: gap0[s] - gap[s] for s in gap if s in gap0}, lambda v: v > 0))
-        rows.append(_row("6-21", f"With weight decay λ = {lam:g}, training accuracy stays below 100%",
-                         "final training accuracy", dict(zip(dec["seed"], dec["train_acc"])), lambda v: v < 1.0))
+    images = f"the first {settings_decay['train_size']} training images"
+    lambdas = [float(v) for v in settings_decay["lambdas"]]
+    baseline = find("lambdas", lambdas, 0.0)
+    others = [v for v in lambdas if v != baseline]
+    statements = [("6-20", f"Without regularization (λ = 0), training accuracy on {images} reaches about 100% (≥ 99%)",
+                   "final training accuracy"),
+                  ("6-20", "… with a large gap to test accuracy (≥ 0.2)", "final train − test accuracy")]
+    if baseline is None:
+        missing = _missing("weight_decay", "lambdas", 0.0)
+        rows += [_not_measured(number, text, quantity, missing) for number, text, quantity in statements]
+        for lam in others:
+            rows.append(_not_measured("6-21", f"Weight decay λ = {lam:g} shrinks the train–test gap",
+                                      f"paired difference of final gap, λ = 0 − λ = {lam:g}", missing))
+    else:
+        base = _final(decay[np.isclose(decay["weight_decay"], baseline)])
+        gap0 = _gap(base)
+        rows.append(_row(*statements[0], dict(zip(base["seed"], base["train_acc"])), lambda v: v >= 0.99))
+        rows.append(_row(*statements[1], gap0, lambda v: v >= 0.2))
+        for lam in others:
+            gap = _gap(_final(decay[np.isclose(decay["weight_decay"], lam)]))
+            rows.append(_row("6-21", f"Weight decay λ = {lam:g} shrinks the train–test gap",
+                             f"paired difference of final gap, λ = 0 − λ = {lam:g}",
+                             {s: gap0[s] - gap[s] for s in gap if s in gap0}, lambda v: v > 0))
+    for lam in others:
+        final = _final(decay[np.isclose(decay["weight_decay"], lam)])
+        rows.append(_row("6-21", f"With weight decay λ = {lam:g}, training accuracy on {images} stays below 100%",
+                         "final training accuracy", dict(zip(final["seed"], final["train_acc"])), lambda v: v < 1.0))
+    if not others:
+        rows.append(_not_measured("6-21", "Weight decay shrinks the train–test gap", "paired difference of final gap",
+                                  "weight_decay.lambdas has no λ other than 0"))
     fin = _final(dropout)
-    gaps = {variant: dict(zip(rows_["seed"], rows_["train_acc"] - rows_["test_acc"]))
-            for variant, rows_ in fin.groupby("variant")}
-    ratio = fin.loc[fin["variant"] == "with", "dropout_ratio"].iloc[0]
-    rows.append(_row("6-23", f"Dropout (ratio {ratio:g}) shrinks the train–test gap",
+    gaps = {variant: _gap(rows_) for variant, rows_ in fin.groupby("variant")}
+    ratio = settings_dropout["dropout_ratio"]
+    rows.append(_row("6-23", f"Dropout (ratio {ratio:g}) shrinks the train–test gap on the first "
+                     f"{settings_dropout['train_size']} training images",
                      "paired difference of final gap, without − with Dropout",
-                     {s: gaps["without"][s] - gaps["with"][s] for s in gaps["with"]}, lambda v: v > 0))
+                     {s: gaps["without"][s] - gaps["with"][s] for s in gaps["with"] if s in gaps["without"]},
+                     lambda v: v > 0))
     return rows
 
 
-def claims_search(summary, top=5):
+def claims_search(summary, settings, top=5):
+    top = min(top, settings["trials"])
+    need = math.ceil(0.8 * top)
     best = summary[summary["rank"] <= top]
     lr_in = best.assign(v=best["lr"].between(1e-3, 1e-2)).groupby("seed")["v"].mean().to_dict()
     wd_in = best.assign(v=best["weight_decay"].between(1e-8, 1e-6)).groupby("seed")["v"].mean().to_dict()
     where = (f"top-{top} trials over all seeds: lr {best['lr'].min():.2g}–{best['lr'].max():.2g}, "
              f"weight decay {best['weight_decay'].min():.2g}–{best['weight_decay'].max():.2g}")
+    of = f"at least {need} of the top {top} of {settings['trials']} trials"
     return [
-        _row("6-24", f"The best trials have lr within 1e-3–1e-2 (at least 4 of the top {top})",
-             f"fraction of the top-{top} trials with lr in [1e-3, 1e-2]", lr_in, lambda v: v >= 0.8, detail=where),
-        _row("6-24", f"The best trials have weight decay within 1e-8–1e-6 (at least 4 of the top {top})",
-             f"fraction of the top-{top} trials with weight decay in [1e-8, 1e-6]", wd_in, lambda v: v >= 0.8,
+        _row("6-24", f"The best trials have lr within 1e-3–1e-2 ({of})",
+             f"fraction of the top-{top} trials with lr in [1e-3, 1e-2]", lr_in, lambda v: v >= need / top,
              detail=where),
+        _row("6-24", f"The best trials have weight decay within 1e-8–1e-6 ({of})",
+             f"fraction of the top-{top} trials with weight decay in [1e-8, 1e-6]", wd_in,
+             lambda v: v >= need / top, detail=where),
     ]
 
 
-def _not_measured(name, error):
-    return [{"claim": name, "statement": f"claims of {name}", "quantity": "", "per_seed": "", "n_seeds": 0,
-             "mean": math.nan, "ci95_low": math.nan, "ci95_high": math.nan, "interval": "",
-             "holds_in": "", "verdict": "not measured",
-             "detail": f"the configuration lacks what this claim compares ({error})"}]
-
-
-def evaluate_claims(tables):
-    """All claims from a dict of tables, by experiment (the table of ``CLAIM_TABLES``,
-    concatenated over seeds, with a ``seed`` column).
-
-    A claim whose variants the configuration does not have (say, no AdaGrad) is reported
-    as "not measured" rather than failing the job.
-    """
-    groups = [
-        ("6-8", lambda: claim_paths(tables["optimizer_paths"])),
-        ("6-9", lambda: claims_optimizers(tables["optimizer_mnist"])),
-        ("6-10..6-14", lambda: claims_activations(tables["activations"])),
-        ("6-15", lambda: claims_init(tables["init_mnist"])),
-        ("6-18/6-19", lambda: claims_batchnorm(tables["batchnorm"])),
-        ("6-20..6-23", lambda: claims_regularization(tables["weight_decay"], tables["dropout"])),
-        ("6-24", lambda: claims_search(tables["random_search"])),
-    ]
-    rows = []
-    for name, group in groups:
-        try:
-            rows += group()
-        except KeyError as error:
-            rows += _not_measured(name, error)
-    return pd.DataFrame(rows)
+def evaluate_claims(tables, settings):
+    """All claims from a dict of tables by experiment (the table of ``CLAIM_TABLES``,
+    concatenated over seeds, with a ``seed`` column) and the settings (config blocks) that
+    made them. A comparison whose variants the configuration lacks is a "not measured" row;
+    every comparison whose variants exist is measured."""
+    rows = (claim_paths(tables["optimizer_paths"], settings["optimizer_paths"])
+            + claims_optimizers(tables["optimizer_mnist"], settings["optimizer_mnist"])
+            + claims_activations(tables["activations"], settings["activations"])
+            + claims_init(tables["init_mnist"], settings["init_mnist"])
+            + claims_batchnorm(tables["batchnorm"], settings["batchnorm"])
+            + claims_regularization(tables["weight_decay"], tables["dropout"], settings["weight_decay"],
+                                    settings["dropout"])
+            + claims_search(tables["random_search"], settings["random_search"]))
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def _number(x):
     return "" if not np.isfinite(x) else f"{x:.4g}"
 
 
+def _interval(r):
+    if r.interval == "deterministic":
+        return f"{_number(r.mean)} (deterministic)"
+    if not np.isfinite(r.mean):
+        return ""
+    return f"{_number(r.mean)} [{_number(r.ci95_low)}, {_number(r.ci95_high)}]"
+
+
+def _verdict(r):
+    if r.verdict == "diverged":
+        return f"diverged ({r.diverged}; over the others: {r.verdict_trained})"
+    return r.verdict
+
+
 def display_table(claims):
     """The claims table as shown to a reader (Markdown and HTML alike): one row per claim."""
-    interval = [f"{_number(r.mean)} (deterministic)" if r.interval == "deterministic"
-                else f"{_number(r.mean)} [{_number(r.ci95_low)}, {_number(r.ci95_high)}]"
-                for r in claims.itertuples()]
-    detail = claims["detail"].fillna("").map(lambda d: f" ({d})" if d else "")
+    claims = claims.fillna({name: "" for name in ("detail", "diverged", "verdict_trained", "per_seed", "holds_in",
+                                                  "interval", "quantity")})
+    detail = claims["detail"].map(lambda d: f" ({d})" if d else "")
     return pd.DataFrame({"fig": claims["claim"], "claim": claims["statement"] + detail,
                          "measured": claims["quantity"], "per seed": claims["per_seed"],
-                         "mean [95% CI]": interval, "holds in": claims["holds_in"], "verdict": claims["verdict"]})
+                         "mean [95% CI]": [_interval(r) for r in claims.itertuples()],
+                         "holds in": claims["holds_in"], "verdict": [_verdict(r) for r in claims.itertuples()]})
+
+
+CLAIMS_SCHEMA = {name: "str" for name in COLUMNS} | {"n_seeds": "int", "mean": "float", "ci95_low": "float",
+                                                      "ci95_high": "float"}
+
+
+def read_claims(path):
+    """claims.csv, checked: its columns and their types, a known verdict in every row."""
+    optional = ("quantity", "per_seed", "interval", "holds_in", "diverged", "detail")
+    table = read_table(path, Schema(CLAIMS_SCHEMA, rows=None, rule="claims", optional=optional))
+    unknown = set(table["verdict"]) - set(VERDICTS)
+    if unknown:
+        raise TableError(f"{path}: unknown verdicts {sorted(unknown)}; remake it with `snakemake --forcerun claims`")
+    return table
 
 
 MARKDOWN_HEAD = """# Chapter 6's claims, checked
 
-Verdict: **holds** in every seed, **does not hold** in any, or **mixed**. Interval: 95% Student-t interval
-of the mean over seeds (paired differences where two variants are compared: within a seed they share initial
-weights and minibatches).
+Verdict: **holds** in every seed, **does not hold** in any, or **mixed**; **not measured** where the settings
+lack a variant the claim compares; **diverged** where a compared variant diverged in some seed (with the verdict
+over the others). Interval: 95% Student-t interval of the mean over seeds (paired differences where two variants
+are compared: within a seed they share initial weights and minibatches).
 
 """
 
@@ -311,7 +452,9 @@ def claims_markdown(claims):
 
 def write_claims(snakemake):
     """The claims job: every seed's tables in, ``claims.csv`` and ``claims.md`` out."""
-    claims = evaluate_claims({name: read_tables(snakemake.input[name]) for name in CLAIM_TABLES})
+    params = snakemake.params
+    claims = evaluate_claims({name: read_tables(snakemake.input[name], params.schemas) for name in CLAIM_TABLES},
+                             params.settings)
     write_table(claims, snakemake.output.csv)
     write_text(snakemake.output.md, claims_markdown(claims))
     print(claims[["claim", "statement", "holds_in", "verdict"]].to_string())

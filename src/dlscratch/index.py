@@ -9,7 +9,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .atomic import write_text
-from .claims import display_table
+from .claims import display_table, read_claims
 from .registry import EXPERIMENTS, SECTIONS, drawn_figures
 
 
@@ -52,6 +52,7 @@ figure{display:inline-block;vertical-align:top;width:440px;margin:8px}
 figcaption{font-size:85%}
 table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;font-size:85%;text-align:left}
 details{margin:0.5em 0}
+.missing{background:#fff3cd;padding:4px 8px}
 </style></head><body>
 <h1>Deep Learning from Scratch, Chapter 6: results</h1>
 <p>Seeds: {{ seeds | join(", ") }}. Book-style figures show seed {{ seeds[0] }}; <i>_seeds</i> figures show every
@@ -59,6 +60,7 @@ seed. Claims: <a href="claims.md">claims.md</a>, <a href="claims.csv">claims.csv
 (settings, versions, checksums) is in the provenance JSON beside its tables.</p>
 {% for section in sections %}
 <h2 id="s{{ section.number }}">{{ section.number }} {{ section.title }}</h2>
+{% for m in section.missing %}<p class="missing">{{ m.message }}</p>{% endfor %}
 {% for experiment in section.experiments %}
 <details><summary>Settings of <code>{{ experiment.name }}</code></summary>{{ experiment.settings }}</details>
 {% for figure in experiment.figures %}
@@ -78,9 +80,10 @@ to more than the pipeline's wall time.</p>
 """, autoescape=True)
 
 
-def index_html(config, claims, captions, benchmark_paths):
+def index_html(config, claims, captions, benchmark_paths, missing=()):
     """The index page as a string (relative links: it lives in results/). ``captions`` maps
-    each drawn figure's stem to the caption it was drawn with."""
+    each drawn figure's stem to the caption it was drawn with; ``missing`` says which book
+    figures the config's variants cannot draw (``registry.missing_variants``)."""
     drawn = drawn_figures(config)
     sections = []
     for number, (title, _) in SECTIONS.items():
@@ -94,8 +97,9 @@ def index_html(config, claims, captions, benchmark_paths):
                 "settings": Markup(settings_table(config[name]).to_html(index=False, border=0)),
                 "figures": [{"stem": d.stem, "caption": captions[d.stem]} for d in figures],
             })
-        if experiments:
-            sections.append({"number": number, "title": title, "experiments": experiments})
+        lacking = [m for m in missing if m["section"] == number]
+        if experiments or lacking:
+            sections.append({"number": number, "title": title, "experiments": experiments, "missing": lacking})
     times = experiment_times(benchmark_paths).rename(
         columns={"seconds": "job time (s, summed)", "max_rss_mb": "peak RSS (MB)"})
     return PAGE.render(
@@ -108,5 +112,6 @@ def index_html(config, claims, captions, benchmark_paths):
 def write_index(snakemake):
     """The index job: figures, their captions, the claims and the job times in, the page out."""
     captions = {Path(p).name.removesuffix(".rst"): Path(p).read_text().strip() for p in snakemake.input.captions}
-    claims = pd.read_csv(snakemake.input.claims)
-    write_text(snakemake.output[0], index_html(snakemake.params.config, claims, captions, snakemake.input.benchmarks))
+    claims = read_claims(snakemake.input.claims)
+    write_text(snakemake.output[0], index_html(snakemake.params.config, claims, captions, snakemake.input.benchmarks,
+                                               snakemake.params.missing))

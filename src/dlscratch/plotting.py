@@ -58,6 +58,11 @@ def _label_outer(ax, i, n, ncols, xlabel, ylabel):
         ax.tick_params(labelbottom=False)
 
 
+def _text(label):
+    """A variant's label as matplotlib shows it literally (a '$' would start mathtext)."""
+    return str(label).replace("$", r"\$")
+
+
 def _rows(table, column, value):
     """The rows of ``table`` where ``column`` equals ``value`` (floats compared with isclose)."""
     if pd.api.types.is_float_dtype(table[column]):
@@ -150,7 +155,7 @@ def plot_paths(paths, optimizers, ncols):
         ax.plot(rows["x"], rows["y"], color="red", marker="o", markersize=3)
         ax.plot(0, 0, "+")
         ax.set(xlim=(-10, 10), ylim=(-10, 10), xlabel="x", ylabel="y")
-        ax.set_title(f"{name} (lr={lrs[0]:g})" + (DIVERGED if diverged else ""))
+        ax.set_title(f"{_text(name)} (lr={lrs[0]:g})" + (DIVERGED if diverged else ""))
     return fig
 
 
@@ -168,7 +173,7 @@ def plot_loss_curves(loss, group, order, ylim):
     for i, name in enumerate(order):
         rows = _rows(loss, group, name).sort_values("iteration")
         y, diverged = _smoothed(rows["loss"])
-        label = name + (DIVERGED if diverged else "")
+        label = _text(name) + (DIVERGED if diverged else "")
         ax.plot(rows["iteration"], y, marker=MARKERS[i % len(MARKERS)], markevery=LOSS_MARKERS_EVERY, label=label)
     _loss_axes(ax, ylim)
     return fig
@@ -180,7 +185,7 @@ def plot_loss_band(loss, group, order, ylim):
     for name in order:
         x, raw = _seed_matrix(_rows(loss, group, name), "iteration", "loss")
         smoothed = np.column_stack([_smoothed(column)[0] for column in raw.T])
-        _draw_band(ax, x, smoothed, label=name + _diverged_seeds(raw))
+        _draw_band(ax, x, smoothed, label=_text(name) + _diverged_seeds(raw))
     ax.set_title(f"mean and min–max over {loss['seed'].nunique()} seeds")
     _loss_axes(ax, ylim)
     return fig
@@ -217,7 +222,7 @@ def plot_activation_histograms(hist, cases, row_labels=None, ymax=None):
                 if first_bin > ymax:  # label the clipped bar of exact zeros
                     ax.annotate(f"{int(first_bin)}", (0, ymax), xytext=(3, -10), textcoords="offset points",
                                 fontsize=7)
-        first.set_ylabel((row_labels or {}).get(case, case))
+        first.set_ylabel(_text((row_labels or {}).get(case, case)))
     return fig
 
 

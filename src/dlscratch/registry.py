@@ -14,15 +14,19 @@ Adding a figure: one ``Figure`` entry in ``FIGURES``, one drawing function in
 ``dlscratch.plotting`` and, where it needs settings of its own, one config block.
 """
 
+import functools
 import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
 import jinja2
+import yaml
 
+from .experiments import batchnorm, initialization, optimizers, regularization, search
 from .experiments.batchnorm import weight_stds
 from .experiments.regularization import lambda_label
 from .optimizers import hyperparameters
+from .variants import describe, entries, find
 
 SECTIONS = {  # section -> (English title, the book's Chinese title)
     "6.1": ("Parameter updates", "参数的更新"),
@@ -41,6 +45,9 @@ BOOK_OPTIMIZERS = ("SGD", "Momentum", "AdaGrad", "Adam")  # the book's Figs 6-8 
 @dataclass(frozen=True)
 class Experiment:
     """One experiment: its config block ``name``, its rule and its ``results/<name>/`` directory.
+
+    ``schemas(settings)`` gives the ``dlscratch.tables.Schema`` of each table file (parts
+    included), which every job that reads one checks it against.
 
     ``run`` is "module:function" under ``dlscratch.experiments``. ``tables(settings)`` maps
     each logical table to the files (stems) that hold it, per seed. ``parts(settings)``, when
@@ -63,6 +70,10 @@ class Experiment:
     seeded: bool = True
     priority: int = 0
     mem_mb: int = 1000
+    schemas: Callable[[dict], dict] | None = None
+    variant_table: str | None = None
+    plot_settings: tuple = ()
+    claims_table: str | None = None
 
     @property
     def qualified_run(self):
@@ -84,6 +95,10 @@ class Experiment:
     def function(self):
         module, name = self.qualified_run.split(":")
         return getattr(importlib.import_module(module), name)
+
+    def training_settings(self, settings):
+        """The block without its ``plot_settings``: what the experiment's jobs run with."""
+        return {k: v for k, v in settings.items() if k not in self.plot_settings}
 
 
 def _fixed(*names):
@@ -107,17 +122,23 @@ def _shard_parts(settings):
 
 
 EXPERIMENTS = {e.name: e for e in [
-    Experiment("optimizer_paths", "6.1", "optimizers:optimizer_paths", _fixed("paths"), mnist=False, seeded=False),
-    Experiment("optimizer_mnist", "6.1", "optimizers:optimizer_mnist", _fixed("loss", "summary"), priority=50),
-    Experiment("activations", "6.2", "initialization:activations", _fixed("histograms", "stats"), mnist=False),
-    Experiment("init_mnist", "6.2", "initialization:init_mnist", _fixed("loss", "summary"), priority=30),
-    Experiment("batchnorm", "6.3", "batchnorm:batchnorm", _fixed("accuracy"), priority=30),
+    Experiment("optimizer_paths", "6.1", "optimizers:optimizer_paths", _fixed("paths"), mnist=False, seeded=False,
+               schemas=optimizers.optimizer_paths_schemas, variant_table="optimizers", claims_table="paths"),
+    Experiment("optimizer_mnist", "6.1", "optimizers:optimizer_mnist", _fixed("loss", "summary"), priority=50,
+               schemas=optimizers.optimizer_mnist_schemas, variant_table="optimizers", claims_table="summary"),
+    Experiment("activations", "6.2", "initialization:activations", _fixed("histograms", "stats"), mnist=False,
+               schemas=initialization.activations_schemas, variant_table="cases", claims_table="stats"),
+    Experiment("init_mnist", "6.2", "initialization:init_mnist", _fixed("loss", "summary"), priority=30,
+               schemas=initialization.init_mnist_schemas, variant_table="inits", claims_table="summary"),
+    Experiment("batchnorm", "6.3", "batchnorm:batchnorm", _fixed("accuracy"), priority=30,
+               schemas=batchnorm.batchnorm_schemas, plot_settings=("single_panel_std_index",), claims_table="accuracy"),
     Experiment("weight_decay", "6.4", "regularization:weight_decay", _lambda_tables, parts=_lambda_parts,
-               priority=30),
+               priority=30, schemas=regularization.weight_decay_schemas, variant_table="lambdas", claims_table="accuracy"),
     Experiment("dropout", "6.4", "regularization:dropout", lambda s: {"accuracy": ["without", "with"]},
-               parts=_dropout_parts, priority=40),
+               parts=_dropout_parts, priority=40, schemas=regularization.dropout_schemas, claims_table="accuracy"),
     Experiment("random_search", "6.5", "search:random_search", _fixed("curves", "summary"), parts=_shard_parts,
-               part_path="shards/{part}", combine="search:combine_shards", priority=40),
+               part_path="shards/{part}", combine="search:combine_shards", priority=40,
+               schemas=search.random_search_schemas, plot_settings=("top",), claims_table="summary"),
 ]}
 
 
@@ -163,21 +184,59 @@ class Figure:
         return not self.number.endswith("x")
 
 
-def _each(key, *names):
-    """All of ``names`` when every one is configured under ``settings[key]``, else none."""
-    return lambda settings: list(names) if all(n in settings[key] for n in names) else []
+@dataclass(frozen=True)
+class Book:
+    """The variants a book figure shows, found by meaning (``dlscratch.variants``) in its
+    experiment's variant table ``key``, in the book's order. Without one of them the figure
+    is not drawn, unless ``partial``: then it shows those present. ``missing`` names the
+    meanings the config lacks."""
+
+    key: str
+    meanings: tuple
+    partial: bool = False
+
+    def __call__(self, settings):
+        labels = [find(self.key, settings[self.key], m) for m in self.meanings]
+        if None in labels and not self.partial:
+            return []
+        return [label for label in labels if label is not None]
+
+    def missing(self, settings):
+        return [m for m in self.meanings if find(self.key, settings[self.key], m) is None]
 
 
-def _present(key, names):
-    return lambda settings: [n for n in names if n in settings[key]]
+@dataclass(frozen=True)
+class Others:
+    """Every variant of ``key`` that the ``Book`` selection of ``meanings`` does not show;
+    ``book`` names those the book's figure has (missing when none is configured)."""
+
+    key: str
+    meanings: tuple
+    book: tuple = ()
+
+    def __call__(self, settings):
+        shown = set(Book(self.key, self.meanings, partial=True)(settings))
+        return [label for label, _ in entries(self.key, settings[self.key]) if label not in shown]
+
+    def missing(self, settings):
+        return list(self.book) if not self(settings) else []
 
 
-def _others(key, names):
-    return lambda settings: [n for n in settings[key] if n not in names]
+@dataclass(frozen=True)
+class Every:
+    """Every variant of ``key``; ``book`` names those the book's figure has."""
+
+    key: str
+    book: tuple = ()
+
+    def __call__(self, settings):
+        return [label for label, _ in entries(self.key, settings[self.key])]
+
+    def missing(self, settings):
+        return [m for m in self.book if find(self.key, settings[self.key], m) is None]
 
 
-def _all(key):
-    return lambda settings: list(settings[key])
+BOOK_OPTIMIZER_NAMES = tuple(name.lower() for name in BOOK_OPTIMIZERS)
 
 
 def _single_std(settings):
@@ -247,44 +306,44 @@ SEARCH_SCATTER = _SEARCH + ("Every trial{% if band %} of every seed, ranked toge
 FIGURES = {f.stem: f for f in [
     # 6.1 Parameter updates
     Figure("fig6-03_sgd_path", "6-3", "optimizer_paths", "The optimization path of SGD", PATHS,
-           "paths", ("paths",), _each("optimizers", "SGD")),
+           "paths", ("paths",), Book("optimizers", ("sgd",))),
     Figure("fig6-05_momentum_path", "6-5", "optimizer_paths", "The optimization path of Momentum", PATHS,
-           "paths", ("paths",), _each("optimizers", "Momentum")),
+           "paths", ("paths",), Book("optimizers", ("momentum",))),
     Figure("fig6-06_adagrad_path", "6-6", "optimizer_paths", "The optimization path of AdaGrad", PATHS,
-           "paths", ("paths",), _each("optimizers", "AdaGrad")),
+           "paths", ("paths",), Book("optimizers", ("adagrad",))),
     Figure("fig6-07_adam_path", "6-7", "optimizer_paths", "The optimization path of Adam", PATHS,
-           "paths", ("paths",), _each("optimizers", "Adam")),
+           "paths", ("paths",), Book("optimizers", ("adam",))),
     Figure("fig6-08_optimizer_paths", "6-8", "optimizer_paths",
            "Comparison of optimization methods: SGD, Momentum, AdaGrad, Adam", PATHS,
-           "paths", ("paths",), _present("optimizers", BOOK_OPTIMIZERS), claims=("6-8",)),
+           "paths", ("paths",), Book("optimizers", BOOK_OPTIMIZER_NAMES, partial=True), claims=("6-8",)),
     Figure("fig6-08x_other_optimizer_paths", "6-8x", "optimizer_paths",
            "Optimizers the book's figure lacks", PATHS,
-           "paths", ("paths",), _others("optimizers", BOOK_OPTIMIZERS)),
+           "paths", ("paths",), Others("optimizers", BOOK_OPTIMIZER_NAMES)),
     Figure("fig6-09_optimizers_mnist", "6-9", "optimizer_mnist", "Comparison of optimizers on MNIST",
-           OPTIMIZERS_LOSS, "loss_curves", ("loss",), _present("optimizers", BOOK_OPTIMIZERS),
+           OPTIMIZERS_LOSS, "loss_curves", ("loss",), Book("optimizers", BOOK_OPTIMIZER_NAMES, partial=True),
            options={"column": "optimizer", "ylim": (0, 1)}, band="loss_band", claims=("6-9",)),
     Figure("fig6-09x_all_optimizers_mnist", "6-9x", "optimizer_mnist", "Every configured optimizer on MNIST",
-           OPTIMIZERS_LOSS, "loss_curves", ("loss",), _all("optimizers"),
+           OPTIMIZERS_LOSS, "loss_curves", ("loss",), Every("optimizers"),
            options={"column": "optimizer", "ylim": (0, 1)}, band="loss_band"),
     # 6.2 Initial weights
     Figure("fig6-10_sigmoid_std1", "6-10", "activations",
            "Activation distribution of each layer, weights of std 1", HISTOGRAMS,
-           "histograms", ("histograms",), _each("cases", "sigmoid_std1"), claims=("6-10",)),
+           "histograms", ("histograms",), Book("cases", (("sigmoid", 1.0),)), claims=("6-10",)),
     Figure("fig6-11_sigmoid_std001", "6-11", "activations",
            "Activation distribution of each layer, weights of std 0.01", HISTOGRAMS,
-           "histograms", ("histograms",), _each("cases", "sigmoid_std0.01"), claims=("6-11",)),
+           "histograms", ("histograms",), Book("cases", (("sigmoid", 0.01),)), claims=("6-11",)),
     Figure("fig6-13_sigmoid_xavier", "6-13", "activations",
            "Activation distribution of each layer, Xavier initial weights", HISTOGRAMS,
-           "histograms", ("histograms",), _each("cases", "sigmoid_xavier"), claims=("6-13",)),
+           "histograms", ("histograms",), Book("cases", (("sigmoid", "xavier"),)), claims=("6-13",)),
     Figure("fig6-13x_tanh_xavier", "6-13x", "activations",
            "tanh with Xavier initial weights (described in the text)", HISTOGRAMS,
-           "histograms", ("histograms",), _each("cases", "tanh_xavier")),
+           "histograms", ("histograms",), Book("cases", (("tanh", "xavier"),))),
     Figure("fig6-14_relu_inits", "6-14", "activations",
            "ReLU activations for std 0.01, Xavier and He initial weights", HISTOGRAMS,
-           "histograms", ("histograms",), _each("cases", "relu_std0.01", "relu_xavier", "relu_he"),
+           "histograms", ("histograms",), Book("cases", (("relu", 0.01), ("relu", "xavier"), ("relu", "he"))),
            claims=("6-14",)),
     Figure("fig6-15_init_mnist", "6-15", "init_mnist", "Comparison of initial weights on MNIST",
-           INIT_LOSS, "loss_curves", ("loss",), _all("inits"),
+           INIT_LOSS, "loss_curves", ("loss",), Every("inits", (0.01, "xavier", "he")),
            options={"column": "init", "ylim": (0, 2.5)}, band="loss_band", claims=("6-15",)),
     # 6.3 Batch Normalization
     Figure("fig6-18_batchnorm_single", "6-18", "batchnorm", "Batch Norm makes learning faster",
@@ -295,10 +354,10 @@ FIGURES = {f.stem: f for f in [
            claims=("6-18/6-19", "6-19")),
     # 6.4 Regularization
     Figure("fig6-20_overfitting", "6-20", "weight_decay", "Overfitting: training and test accuracy",
-           WEIGHT_DECAY, "train_test", ("accuracy",), lambda s: list(s["lambdas"][:1]),
+           WEIGHT_DECAY, "train_test", ("accuracy",), Book("lambdas", (0.0,)),
            options={"column": "weight_decay"}, band="train_test_band", claims=("6-20",)),
     Figure("fig6-21_weight_decay", "6-21", "weight_decay", "Training and test accuracy with weight decay",
-           WEIGHT_DECAY, "train_test", ("accuracy",), lambda s: list(s["lambdas"][1:]),
+           WEIGHT_DECAY, "train_test", ("accuracy",), Others("lambdas", (0.0,), book=(0.1,)),
            options={"column": "weight_decay"}, band="train_test_band", claims=("6-21",)),
     Figure("fig6-23_dropout", "6-23", "dropout", "Without Dropout (left) and with Dropout (right)",
            DROPOUT, "train_test", ("accuracy",), lambda s: ["without", "with"],
@@ -330,12 +389,17 @@ _JINJA.filters["hyper"] = _hyper
 _JINJA.filters["activation"] = lambda case, settings: settings["cases"][case]["activation"]
 
 
+@functools.cache
+def _template(text):
+    return _JINJA.from_string(" ".join(text.split()))  # the template's line breaks, not the labels'
+
+
 def caption(figure, settings, variants, seeds, band=False):
     """The caption of ``figure`` drawn with ``settings`` (its experiment's block) and
     ``variants``, for the ``seeds`` of the run: the book-style figure shows the first seed,
     its companion (``band``) all of them."""
-    text = _JINJA.from_string(figure.caption).render(settings=settings, variants=variants, seeds=seeds, band=band)
-    return f"Fig {figure.number}: {figure.title}. " + " ".join(text.split())
+    return f"Fig {figure.number}: {figure.title}. " + _template(figure.caption).render(settings=settings, variants=variants,
+                                                                        seeds=seeds, band=band)
 
 
 @dataclass(frozen=True)
@@ -373,6 +437,40 @@ def drawn_figures(config, experiment=None):
         if figure.band and len(seeds) > 1:
             out.append(Drawn(figure.stem + SEEDS_SUFFIX, figure, variants,
                              caption(figure, settings, variants, seeds, band=True), figure.band, True))
+    return out
+
+
+def _flow(value):
+    """A config value as one line of YAML."""
+    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, allow_unicode=True).strip()
+
+
+def missing_variants(config, book):
+    """What ``config`` lacks of the variants the book's figures show, one message per
+    figure: ``[(figure, drawn, message)]``. ``book`` is the book's config (config/config.yaml),
+    which says what to add back."""
+    out = []
+    for figure in FIGURES.values():
+        selector = figure.variants
+        if not figure.book or not hasattr(selector, "missing"):
+            continue
+        settings = config[figure.experiment]
+        missing = selector.missing(settings)
+        if not missing:
+            continue
+        key, block = selector.key, figure.experiment
+        drawn = bool(selector(settings))
+        restore = []
+        for wanted in missing:
+            label = find(key, book[block][key], wanted)
+            if key == "lambdas":
+                restore.append(f"add {wanted:g} to {block}.lambdas")
+            elif label is not None:
+                restore.append(f"add {_flow({label: book[block][key][label]})} to {block}.{key}")
+        what = ", ".join(describe(key, wanted) for wanted in missing)
+        state = "is drawn without" if drawn else "is not drawn: it needs"
+        out.append((figure, drawn, f"Fig {figure.number} ({figure.stem}) {state} {what} ({block}.{key} has no such "
+                                   f"variant); to restore the book's, {'; '.join(restore)}."))
     return out
 
 

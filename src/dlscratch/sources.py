@@ -32,6 +32,11 @@ def _parents(module):
 
 
 def imports_of(path, module=None, package_dir=PACKAGE_DIR):
+    return set(_imports_of(str(path), module, str(package_dir)))
+
+
+@cache
+def _imports_of(path, module, package_dir):
     """The ``dlscratch`` modules named by the import statements of the file ``path``
     (``module`` is its own dotted name, to resolve relative imports; None for a script)."""
     tree = ast.parse(Path(path).read_text(), filename=str(path))
@@ -56,7 +61,7 @@ def imports_of(path, module=None, package_dir=PACKAGE_DIR):
         for name in names:
             if (name == PACKAGE or name.startswith(PACKAGE + ".")) and module_file(name, package_dir):
                 found.add(name)
-    return found
+    return frozenset(found)
 
 
 @cache

@@ -1,12 +1,19 @@
 # Shared definitions: the checked config, seeds, and what dlscratch.registry says the
 # run with this config trains and draws. No figure or experiment is named here.
 
+import dataclasses
 import os
 import re
 
 from dlscratch.config import check_config
 from dlscratch.experiments.regularization import baseline_epochs, lambda_label
-from dlscratch.registry import EXPERIMENTS, SECTIONS, drawn_figures
+from dlscratch.registry import (
+    EXPERIMENTS,
+    FIGURES,
+    SECTIONS,
+    drawn_figures,
+    missing_variants,
+)
 from dlscratch.sources import source_files
 
 check_config(config)
@@ -73,6 +80,31 @@ def seed_dir(experiment, seed):
     return f"results/{experiment}/seed{seed}"
 
 
+def schemas(experiment, seeds=SEEDS):
+    """{table file: its schema (dlscratch.tables.Schema, as params)} of every table file of
+    an experiment (parts included) for ``seeds``: what a job reading one checks it against.
+    """
+    exp = EXPERIMENTS[experiment]
+    settings = training_settings(experiment)
+    parts = exp.parts(settings) if exp.parts else {}
+    final = {stem for stems in exp.tables(settings).values() for stem in stems}
+    out = {}
+    for seed in seeds if exp.seeded else [None]:
+        for stem, schema in exp.schemas(settings).items():
+            name = exp.part_path.format(part=stem) if stem in parts else stem
+            if stem in SHARED_PARTS.get(experiment, []):
+                writer = "overfit_baseline"
+            elif exp.combine and stem in final:
+                writer = f"{experiment}_combine"
+            else:
+                writer = experiment
+            schema = dataclasses.replace(schema, rule=writer)
+            if seed is not None:
+                schema = schema.with_values(seed=[seed])
+            out[f"{seed_dir(experiment, seed)}/{name}.csv"] = schema.as_params()
+    return out
+
+
 def table_files(experiment, seeds=SEEDS):
     """{logical table: [CSV files of every seed]} of an experiment."""
     tables = EXPERIMENTS[experiment].tables(config[experiment])
@@ -97,11 +129,27 @@ SHARED_PARTS = (
 )
 
 # every figure this config draws, by experiment (dlscratch.registry)
-DRAWN = {
-    name: drawn_figures(config, name)
-    for name in EXPERIMENTS
-    if drawn_figures(config, name)
+DRAWN = {name: drawn_figures(config, name) for name in EXPERIMENTS}
+DRAWN = {name: drawn for name, drawn in DRAWN.items() if drawn}
+
+
+# the table of each experiment that the claims read
+CLAIM_TABLES = {
+    name: e.claims_table for name, e in EXPERIMENTS.items() if e.claims_table
 }
+
+# Book figures the config's variants cannot draw (in full): said now, and on the index page.
+MISSING = [
+    {"stem": figure.stem, "section": figure.section, "drawn": drawn, "message": message}
+    for figure, drawn, message in missing_variants(config, BOOK_CONFIG)
+]
+for missing in MISSING:
+    logger.warning(f"Warning: {missing['message']}")
+
+
+def training_settings(name):
+    """An experiment's block without the settings only its figures read."""
+    return EXPERIMENTS[name].training_settings(config[name])
 
 
 def figure_files(experiment, exts=("png", "pdf")):
@@ -142,7 +190,9 @@ def job_log(name, seeded, part=False):
 
 def part_settings(name):
     """The settings of the job of one part of experiment ``name`` (by its part wildcard)."""
-    return lambda wildcards: EXPERIMENTS[name].parts(config[name])[wildcards.part]
+    return lambda wildcards: EXPERIMENTS[name].parts(training_settings(name))[
+        wildcards.part
+    ]
 
 
 def part_pattern(name):
@@ -175,6 +225,18 @@ def figure_tables(name):
     seeds = SEEDS if any(d.band for d in DRAWN[name]) else [FIRST_SEED]
     used = {table for drawn in DRAWN[name] for table in drawn.figure.tables}
     return {t: paths for t, paths in table_files(name, seeds).items() if t in used}
+
+
+def book_figure_targets():
+    """Target name (fig6-09) -> the files of that book figure: its figures (6-9, 6-9x) and
+    their several-seed companions."""
+    targets = {}
+    for name in DRAWN:
+        for drawn in DRAWN[name]:
+            target = drawn.stem.split("_")[0].removesuffix("x")
+            targets.setdefault(target, []).append(f"results/figures/{drawn.stem}.png")
+            targets[target].append(f"results/figures/{drawn.stem}.pdf")
+    return targets
 
 
 def all_outputs():

@@ -1,7 +1,5 @@
 # Evidence beyond the book: the claims table and the index page.
 
-from dlscratch.claims import CLAIM_TABLES
-
 
 rule claims:
     input:
@@ -19,6 +17,9 @@ rule claims:
     threads: 1
     resources:
         cpus=1,
+    params:
+        settings={name: training_settings(name) for name in CLAIM_TABLES},
+        schemas={p: s for name in CLAIM_TABLES for p, s in schemas(name).items()},
     script:
         "../scripts/claims.py"
 
@@ -45,5 +46,18 @@ rule index:
         cpus=1,
     params:
         config=config,
+        missing=MISSING,
     script:
         "../scripts/index.py"
+
+
+# A target per book figure: `snakemake --cores 4 fig6-09` builds just what Fig 6-9 needs.
+for target, files in book_figure_targets().items():
+
+    rule:
+        name:
+            target
+        default_target: False
+        input:
+            files,
+        localrule: True

@@ -41,7 +41,11 @@ for name, experiment in EXPERIMENTS.items():
             cpus=1,
         params:
             run=experiment.qualified_run,
-            settings=(config[name] if experiment.parts is None else part_settings(name)),
+            settings=(
+                training_settings(name)
+                if experiment.parts is None
+                else part_settings(name)
+            ),
         script:
             "../scripts/experiment.py"
 
@@ -70,6 +74,7 @@ for name, experiment in EXPERIMENTS.items():
                 cpus=1,
             params:
                 combine=experiment.qualified_combine,
+                schemas=schemas(name),
             script:
                 "../scripts/experiment.py"
 

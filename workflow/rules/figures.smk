@@ -27,5 +27,6 @@ for name in DRAWN:
             figures=[drawn.as_params() for drawn in DRAWN[name]],
             settings=config[name],
             seeds=SEEDS,
+            schemas=schemas(name),
         script:
             "../scripts/plot.py"
