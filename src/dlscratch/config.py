@@ -79,7 +79,7 @@ def resolve_config(base, configfiles=(), command_line=None):
 def _labels(key, table):
     for label in table:
         if not isinstance(label, str):
-            _fail(key, f"label {label!r} is not text but a {type(label).__name__}; quote it ('{label}': ...)")
+            _fail(key, f"label {label!r} is not text; quote it ('{label}': ...)")
         if not label.strip():
             _fail(key, "a label is empty; give every variant a name")
         if label.startswith("_"):
