@@ -11,6 +11,7 @@ from markupsafe import Markup
 from .atomic import write_text
 from .claims import display_table, read_claims
 from .registry import EXPERIMENTS, SECTIONS, drawn_figures
+from .tables import TableError
 
 
 def experiment_times(benchmark_paths):
@@ -20,7 +21,11 @@ def experiment_times(benchmark_paths):
     rows = []
     for path in benchmark_paths:
         path = Path(path)
-        bench = pd.read_csv(path, sep="\t").iloc[-1]
+        bench = pd.read_csv(path, sep="\t")
+        if bench.empty or not {"s", "max_rss"} <= set(bench.columns):
+            raise TableError(f"{path}: not a Snakemake benchmark record (columns s and max_rss); delete it and "
+                             "rerun its job (`snakemake --forcerun <its rule>`)")
+        bench = bench.iloc[-1]
         experiment = path.stem if path.parent.name == "benchmarks" else path.parent.name
         rows.append({"experiment": experiment, "seconds": float(bench["s"]), "max_rss_mb": float(bench["max_rss"])})
     table = pd.DataFrame(rows, columns=["experiment", "seconds", "max_rss_mb"])
