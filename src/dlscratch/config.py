@@ -110,13 +110,22 @@ def check_config(config):
     if len(labels) != len(set(labels)):
         _fail("weight_decay.lambdas", f"{config['weight_decay']['lambdas']} gives the same table name twice "
               f"({labels}); lambdas must differ in their first 6 significant digits")
+    surface = config["function_surface"]
+    for key in ("x_range", "y_range"):
+        low, high = surface[key]
+        if not low < high:
+            _fail(f"function_surface.{key}", f"lower bound {low} must be below upper bound {high}")
+    for key in ("surface_step", "arrow_step"):
+        points = math.prod((high - low) / surface[key] + 1 for low, high in (surface["x_range"], surface["y_range"]))
+        if points > 250_000:
+            _fail(f"function_surface.{key}", f"{surface[key]} makes a grid of {points:,.0f} points (at most 250,000)")
     for block in ("optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout"):
         c = config[block]
         if c["batch_size"] > c["train_size"]:
             _fail(f"{block}.batch_size", f"{c['batch_size']} is larger than {block}.train_size {c['train_size']}")
     bn = config["batchnorm"]
     num = bn["weight_std_logspace"]["num"]
-    if bn["single_panel_std_index"] >= num:
+    if bn["single_panel_std_index"] is not None and bn["single_panel_std_index"] >= num:
         _fail("batchnorm.single_panel_std_index",
               f"{bn['single_panel_std_index']} is out of range for {num} weight stds (0..{num - 1})")
     rs = config["random_search"]

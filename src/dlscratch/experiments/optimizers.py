@@ -1,12 +1,41 @@
-"""Section 6.1: optimizer paths on f(x, y) = x^2/20 + y^2, and optimizers on MNIST."""
+"""Section 6.1: the function f(x, y) = x^2/20 + y^2, optimizer paths on it, and optimizers on MNIST."""
 
 import numpy as np
 import pandas as pd
 
 from ..optimizers import make_optimizer
-from ..surface import f, optimize_path
+from ..surface import df, f, optimize_path
 from ..tables import Schema
 from .common import first_images, loss_curve_schemas, paired_loss_curves
+
+
+def _axis(bounds, step):
+    low, high = bounds
+    return np.round(low + step * np.arange(int(np.floor((high - low) / step + 1e-9)) + 1), 12)
+
+
+def function_surface(settings, data=None, seed=None):
+    """Figs 6-1, 6-2: f(x, y) = x^2/20 + y^2 on a grid, and its negative gradient on another
+    (deterministic: no data, no seed). ``x_range`` and ``y_range`` bound both grids;
+    ``surface_step`` and ``arrow_step`` space their points.
+    Returns {"surface": x, y, f; "gradient": x, y, gx, gy, where (gx, gy) = -grad f}."""
+    tables = {}
+    for name, step in (("surface", settings["surface_step"]), ("gradient", settings["arrow_step"])):
+        X, Y = np.meshgrid(_axis(settings["x_range"], step), _axis(settings["y_range"], step))
+        x, y = X.ravel(), Y.ravel()
+        if name == "surface":
+            tables[name] = pd.DataFrame({"x": x, "y": y, "f": f(x, y)})
+        else:
+            gx, gy = df(x, y)
+            tables[name] = pd.DataFrame({"x": x, "y": y, "gx": -gx, "gy": -gy})
+    return tables
+
+
+def function_surface_schemas(settings):
+    sizes = {name: len(_axis(settings["x_range"], settings[key])) * len(_axis(settings["y_range"], settings[key]))
+             for name, key in (("surface", "surface_step"), ("gradient", "arrow_step"))}
+    return {"surface": Schema({"x": "float", "y": "float", "f": "float"}, sizes["surface"]),
+            "gradient": Schema({"x": "float", "y": "float", "gx": "float", "gy": "float"}, sizes["gradient"])}
 
 
 def optimizer_paths(settings, data=None, seed=None):
