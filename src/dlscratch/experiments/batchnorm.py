@@ -51,3 +51,4 @@ def batchnorm_schemas(settings):
     n = settings["weight_std_logspace"]["num"]
     return {"accuracy": Schema(columns, n * len(MODELS) * (settings["epochs"] + 1),
                                {"model": list(MODELS), "std_index": list(range(n))})}
+
