@@ -243,3 +243,49 @@ def test_skipping_blank_inputs_changes_no_experiment_result(blank_data, monkeypa
     for run in runs:
         with monkeypatch.context() as patch:
             skipping_changes_nothing(patch, run)
+
+
+def test_function_surface_tables_are_f_and_its_negative_gradient():
+    from dlscratch.experiments.optimizers import function_surface, function_surface_schemas
+
+    settings = {"x_range": [-10, 10], "y_range": [-5, 5], "surface_step": 0.5, "arrow_step": 2.5}
+    tables = function_surface(settings)
+    surface, gradient = tables["surface"], tables["gradient"]
+    assert len(surface) == 41 * 21 and len(gradient) == 9 * 5
+    np.testing.assert_allclose(surface.f, surface.x ** 2 / 20 + surface.y ** 2)
+    np.testing.assert_allclose(gradient.gx, -gradient.x / 10)
+    np.testing.assert_allclose(gradient.gy, -2 * gradient.y)
+    assert {surface.x.min(), surface.x.max(), surface.y.min(), surface.y.max()} == {-10, 10, -5, 5}
+    schemas = function_surface_schemas(settings)
+    assert schemas["surface"].rows == len(surface) and schemas["gradient"].rows == len(gradient)
+
+
+def bn_accuracy(finals, seeds=(0, 1), epochs=4):
+    """A BN accuracy table: finals[std_index] = (BN final, plain final); both rise linearly from 0.1."""
+    rows = []
+    for seed in seeds:
+        for index, (bn, plain) in enumerate(finals):
+            for model, final in (("batchnorm", bn), ("plain", plain)):
+                for epoch in range(epochs + 1):
+                    rows.append({"seed": seed, "std_index": index, "weight_std": 10.0 ** -index, "model": model,
+                                 "epoch": epoch, "train_acc": 0.1 + (final - 0.1) * epoch / epochs,
+                                 "diverged_at": np.nan})
+    return pd.DataFrame(rows)
+
+
+def test_fig6_18_panel_is_the_learning_scale_where_batchnorm_is_furthest_ahead():
+    from dlscratch.choices import panel_choice
+
+    # scale 0: plain ahead; 1: BN far ahead, plain learns; 2: BN further ahead, but plain does not learn
+    acc = bn_accuracy([(0.6, 0.9), (0.9, 0.3), (0.95, 0.12)])
+    index, how, table = panel_choice(acc, {"single_panel_std_index": None})
+    assert index == 1 and "chosen by rule" in how
+    assert table.plain_learns.tolist() == [True, True, False]
+    np.testing.assert_allclose(table.advantage, [-0.15, 0.3, 0.415])
+    # one seed where the plain net does not learn at scale 1 takes it out
+    acc.loc[(acc.seed == 1) & (acc.std_index == 1) & (acc.model == "plain"), "train_acc"] = 0.1
+    assert panel_choice(acc, {"single_panel_std_index": None})[0] == 0
+    # no scale where the plain net learns in every seed: no panel; an explicit index still picks one
+    nowhere = bn_accuracy([(0.9, 0.1), (0.9, 0.15)])
+    assert panel_choice(nowhere, {"single_panel_std_index": None})[0] is None
+    assert panel_choice(nowhere, {"single_panel_std_index": 1})[:2] == (1, "set by batchnorm.single_panel_std_index = 1")

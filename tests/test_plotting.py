@@ -188,7 +188,7 @@ def test_plot_batchnorm_grid_sixteen_panels():
     acc = bn_table(STDS)
     fig = plot_batchnorm_grid(acc, STDS)
     assert len(fig.axes) == 16
-    assert titles(fig)[0] == "W:1" and titles(fig)[-1] == "W:0.0001"
+    assert titles(fig)[0] == "W:1.0" and titles(fig)[-1] == "W:0.0001"  # the book's "W:" + str(w)
     first, last = fig.axes[0], fig.axes[-1]
     assert len(first.lines) == 2
     assert [line.get_linestyle() for line in first.lines] == ["-", "--"]
@@ -384,3 +384,50 @@ def test_regularization_figures_panels_by_meaning(band):
     fig = draw({"accuracy": decay}, [0.1], {}, column="weight_decay")
     assert [ax.get_title() for ax in fig.axes] == ["weight decay λ = 0.1"]
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), 0.6)  # the λ = 0.1 rows
+
+
+# --------------------------------------------------------------------------- the function f (Figs 6-1, 6-2)
+
+
+def test_function_surface_and_contours_from_the_table():
+    from dlscratch.experiments.optimizers import function_surface
+    from dlscratch.plotting import plot_function_surface, plot_gradient_field
+
+    tables = function_surface({"x_range": [-10, 10], "y_range": [-10, 10], "surface_step": 1.0, "arrow_step": 2.0})
+    fig = plot_function_surface(tables["surface"])
+    surface, contour = fig.axes
+    assert surface.name == "3d" and len(surface.collections) == 1
+    levels = contour.collections[0].levels  # closed ellipses only: up to f(10, 0) = 5, the border's smallest f
+    assert contour.get_aspect() == 1.0 and len(levels) == 7 and max(levels) == pytest.approx(5.0)
+    fig = plot_gradient_field(tables["gradient"])
+    (ax,) = fig.axes
+    quiver = ax.collections[0]
+    np.testing.assert_allclose(quiver.U, tables["gradient"].gx)  # -grad f, as the table says
+    np.testing.assert_allclose(quiver.V, tables["gradient"].gy)
+    assert len(quiver.U) == 11 * 11
+
+
+def test_histogram_rows_are_named_as_the_book_names_them():
+    from dlscratch.plotting import histograms
+
+    cases = {"relu_std0.01": {"activation": "relu", "weight_std": 0.01},
+             "relu_xavier": {"activation": "relu", "weight_std": "xavier"},
+             "my he": {"activation": "relu", "weight_std": "relu"},
+             "t": {"activation": "tanh", "weight_std": "xavier"}}
+    settings = {"cases": cases, "n_samples": 100, "n_units": 10}
+    fig = histograms({"histograms": hist_table(list(cases))}, list(cases), settings)
+    assert [fig.axes[5 * r].get_ylabel() for r in range(4)] == ["std=0.01", "Xavier", "He", "tanh"]
+
+
+def test_fig6_18_draws_the_chosen_scale_or_says_none_was_chosen():
+    from dlscratch.plotting import batchnorm_single
+    from test_experiments import bn_accuracy
+
+    acc = bn_accuracy([(0.6, 0.9), (0.9, 0.3), (0.95, 0.12)])
+    fig, found = batchnorm_single({"accuracy": acc}, None, {"single_panel_std_index": None}, seeds=[0, 1])
+    assert found["chosen"] == 0.1 and found["advantage"] == pytest.approx(0.3)
+    assert fig.axes[0].get_title() == "W:0.1"
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), np.linspace(0.1, 0.9, 5))
+    fig, found = batchnorm_single({"accuracy": bn_accuracy([(0.9, 0.1)])}, None, {"single_panel_std_index": None},
+                                  seeds=[0, 1])
+    assert found["chosen"] is None and "no weight scale satisfies the rule" in all_text(fig.axes[0])

@@ -6,10 +6,8 @@ import os
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from snakemake_runner import command, copy_project, snakemake, tables
 

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.special import stdtrit
 
 from .atomic import write_text
+from .choices import panel_choice
 from .experiments.common import TAIL
 from .optimizers import hyperparameters
 from .registry import BOOK_OPTIMIZER_NAMES, BOOK_OPTIMIZERS, EXPERIMENTS
@@ -29,7 +30,7 @@ from .variants import describe, find
 
 LN10 = math.log(10)
 
-CLAIM_TABLES = {name: e.claims_table for name, e in EXPERIMENTS.items() if e.claims_table}
+CLAIM_TABLES = {name: e.claims_tables for name, e in EXPERIMENTS.items() if e.claims_tables}
 
 
 def t_interval(values, confidence=0.95):
@@ -138,6 +139,29 @@ def _book_optimizers(settings):
 
 def _missing(block, key, *meanings):
     return f"{block}.{key} has no " + " and no ".join(describe(key, m) for m in meanings) + " variant"
+
+
+def claims_function(surface, gradient):
+    """Figs 6-1, 6-2, from the tables of f and of -grad f (deterministic)."""
+    inside = surface[surface["f"] <= 1.0]
+    arrows = gradient[(gradient["gx"] != 0) | (gradient["gy"] != 0)]
+    along_y = float(np.mean(np.abs(arrows["gy"]) > np.abs(arrows["gx"])))
+    # the angle between each arrow and the direction from its point to the minimum (0, 0)
+    cosine = -(arrows["gx"] * arrows["x"] + arrows["gy"] * arrows["y"]) / (
+        np.hypot(arrows["gx"], arrows["gy"]) * np.hypot(arrows["x"], arrows["y"]))
+    off = float(np.mean(np.degrees(np.arccos(np.clip(cosine, -1, 1))) > 5))
+    stretch = (np.ptp(inside["x"]) / np.ptp(inside["y"])) if len(inside) > 1 and np.ptp(inside["y"]) else math.nan
+    return [
+        _row("6-1", "f is a bowl stretched along x: its contour f = 1 is much wider along x than along y (√20 ≈ 4.5 "
+             "times)", "width ÷ height of the grid points where f ≤ 1 (≥ 2 to hold)", {0: stretch},
+             lambda v: v >= 2, deterministic=True, detail=f"{len(inside)} grid points with f ≤ 1"),
+        _row("6-2", "The gradient points mostly along y", "fraction of arrows of −∇f whose y part is the larger "
+             "(≥ 0.5 to hold)", {0: along_y}, lambda v: v >= 0.5, deterministic=True,
+             detail=f"{len(arrows)} arrows"),
+        _row("6-2", "Most arrows of −∇f do not point at the minimum (0, 0)", "fraction of arrows more than 5° off "
+             "the direction to (0, 0) (≥ 0.5 to hold)", {0: off}, lambda v: v >= 0.5, deterministic=True,
+             detail=f"{len(arrows)} arrows; on the axes they point straight at it"),
+    ]
 
 
 def claim_paths(paths, settings):
@@ -292,7 +316,20 @@ def claims_batchnorm(acc, settings):
     plain_ok = (wide["plain"] >= 0.5).groupby("seed").sum().to_dict()
     diverged = acc[(acc["model"] == "plain") & acc["diverged_at"].notna()].groupby("seed")["std_index"].nunique()
     images = f"the first {settings['train_size']} training images"
+    index, how, choice = panel_choice(acc, {**settings, "single_panel_std_index": None})
+    statement = "Batch Norm makes learning faster (Fig 6-18)"
+    quantity = "BatchNorm − plain mean training accuracy over the epochs, at the std the rule of Fig 6-18 picks"
+    if index is None:
+        first = _not_measured("6-18", statement, quantity, f"no weight std satisfies the rule of Fig 6-18: {how}")
+    else:
+        chosen = choice[choice["std_index"] == index].iloc[0]
+        per_seed = {int(c.removeprefix("advantage_")): chosen[c] for c in choice.columns if c.startswith("advantage_")}
+        first = _row("6-18", f"{statement}: at weight std {chosen['weight_std']:.4g}, BatchNorm's training accuracy "
+                     f"on {images} is higher on average over the epochs", quantity, per_seed, lambda v: v > 0,
+                     detail=f"the rule: {how}; it picks std {chosen['weight_std']:.4g} of "
+                     f"{int(choice['plain_learns'].sum())} where the plain net learns")
     return [
+        first,
         _row("6-18/6-19", f"BatchNorm reaches higher training accuracy on {images} than no BN in almost every case "
              f"(at least 3/4 of the {n_scales} weight scales)",
              f"number of weight scales (of {n_scales}) where BN's final training accuracy is higher",
@@ -376,18 +413,19 @@ def claims_search(summary, settings, top=5):
 
 
 def evaluate_claims(tables, settings):
-    """All claims from a dict of tables by experiment (the table of ``CLAIM_TABLES``,
+    """All claims from the tables of ``CLAIM_TABLES`` (``tables[experiment][table]``, each
     concatenated over seeds, with a ``seed`` column) and the settings (config blocks) that
     made them. A comparison whose variants the configuration lacks is a "not measured" row;
     every comparison whose variants exist is measured."""
-    rows = (claim_paths(tables["optimizer_paths"], settings["optimizer_paths"])
-            + claims_optimizers(tables["optimizer_mnist"], settings["optimizer_mnist"])
-            + claims_activations(tables["activations"], settings["activations"])
-            + claims_init(tables["init_mnist"], settings["init_mnist"])
-            + claims_batchnorm(tables["batchnorm"], settings["batchnorm"])
-            + claims_regularization(tables["weight_decay"], tables["dropout"], settings["weight_decay"],
-                                    settings["dropout"])
-            + claims_search(tables["random_search"], settings["random_search"]))
+    rows = (claims_function(tables["function_surface"]["surface"], tables["function_surface"]["gradient"])
+            + claim_paths(tables["optimizer_paths"]["paths"], settings["optimizer_paths"])
+            + claims_optimizers(tables["optimizer_mnist"]["summary"], settings["optimizer_mnist"])
+            + claims_activations(tables["activations"]["stats"], settings["activations"])
+            + claims_init(tables["init_mnist"]["summary"], settings["init_mnist"])
+            + claims_batchnorm(tables["batchnorm"]["accuracy"], settings["batchnorm"])
+            + claims_regularization(tables["weight_decay"]["accuracy"], tables["dropout"]["accuracy"],
+                                    settings["weight_decay"], settings["dropout"])
+            + claims_search(tables["random_search"]["summary"], settings["random_search"]))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -453,8 +491,9 @@ def claims_markdown(claims):
 def write_claims(snakemake):
     """The claims job: every seed's tables in, ``claims.csv`` and ``claims.md`` out."""
     params = snakemake.params
-    claims = evaluate_claims({name: read_tables(snakemake.input[name], params.schemas) for name in CLAIM_TABLES},
-                             params.settings)
+    tables = {name: {table: read_tables(snakemake.input[f"{name}_{table}"], params.schemas) for table in names}
+              for name, names in CLAIM_TABLES.items()}
+    claims = evaluate_claims(tables, params.settings)
     write_table(claims, snakemake.output.csv)
     write_text(snakemake.output.md, claims_markdown(claims))
     print(claims[["claim", "statement", "holds_in", "verdict"]].to_string())

@@ -1,8 +1,9 @@
 """The plot job: the figures of one experiment, drawn from its tables only.
 
 The rule passes, per figure, what ``dlscratch.registry`` says of it as configured
-(``Drawn.as_params``): its stem, variants, caption, drawing function (by name, in
-``dlscratch.plotting``), the tables it reads and its options. Each figure is saved as
+(``Drawn.as_params``): its stem, variants, caption template, drawing function (by name,
+in ``dlscratch.plotting``), the tables it reads and its options. The job draws the
+figure and fills its caption from the settings and from what the drawing found. Each figure is saved as
 PNG and PDF, and its caption is written beside it (``results/figures/captions/``), so the
 index and the Snakemake report show the caption of the settings it was drawn with.
 """
@@ -15,6 +16,7 @@ matplotlib.use("Agg")  # pipeline jobs draw headless and never show anything
 
 from . import plotting  # noqa: E402  (after choosing the backend)
 from .atomic import write_text  # noqa: E402
+from .captions import render  # noqa: E402
 from .tables import read_tables  # noqa: E402
 
 
@@ -32,15 +34,19 @@ def draw_figures(snakemake):
         if path != snakemake.output.get("provenance"):
             outputs.setdefault(Path(path).name.removesuffix(Path(path).suffix), []).append(path)
     for spec in params.figures:
-        used = {name: tables[name] if spec["band"] else first_seed(tables[name], params.seeds[0])
+        used = {name: tables[name] if spec["all_seeds"] else first_seed(tables[name], params.seeds[0])
                 for name in spec["tables"]}
-        figure = getattr(plotting, spec["draw"])(used, spec["variants"], params.settings, **spec["options"])
+        options = {**spec["options"], **({"seeds": params.seeds} if spec["all_seeds"] and not spec["band"] else {})}
+        figure = getattr(plotting, spec["draw"])(used, spec["variants"], params.settings, **options)
+        figure, found = figure if isinstance(figure, tuple) else (figure, {})
+        caption = render(spec["number"], spec["title"], spec["caption"], settings=params.settings,
+                         variants=spec["variants"], seeds=params.seeds, band=spec["band"], **found)
         for path in outputs[spec["stem"]]:
             if path.endswith(".rst"):
-                write_text(path, spec["caption"] + "\n")
+                write_text(path, caption + "\n")
             else:
                 plotting.save_figure(figure, path)
                 # The first save settles the layout; the other formats reuse it instead of running
                 # the constrained-layout solver again (the costliest step for many-panel figures).
                 figure.set_layout_engine("none")
-        print(f"{spec['stem']}: {spec['caption']}")
+        print(f"{spec['stem']}: {caption}")

@@ -19,7 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .atomic import atomic_writer
+from .choices import panel_choice
 from .smoothing import smooth_curve
+from .variants import std_meaning
 
 MARKERS = ("o", "x", "s", "D", "^", "v")
 LOSS_MARKERS_EVERY = 100  # iterations between markers on a loss curve, as the book
@@ -124,6 +126,47 @@ def save_figure(fig, path):
         raise ValueError(f"can only save {sorted(SAVE_OPTIONS)}, got {path}")
     with atomic_writer(path) as f:
         fig.savefig(f, format=suffix[1:], **SAVE_OPTIONS[suffix])
+
+
+# --------------------------------------------------------------------------- the function f
+
+
+def _grid_of(table, value):
+    """X, Y and ``value`` of a long (x, y, value) table as 2-D arrays for surface/contour plots."""
+    wide = table.pivot(index="y", columns="x", values=value).sort_index().sort_index(axis=1)
+    X, Y = np.meshgrid(wide.columns.to_numpy(), wide.index.to_numpy())
+    return X, Y, wide.to_numpy()
+
+
+def plot_function_surface(surface):
+    """Fig 6-1: f(x, y) as a 3-D surface (left) and as contour lines (right)."""
+    X, Y, Z = _grid_of(surface, "f")
+    fig = Figure(figsize=(10.0, 4.2), layout="constrained")
+    ax3 = fig.add_subplot(1, 2, 1, projection="3d")
+    ax3.plot_surface(X, Y, Z, cmap="viridis", linewidth=0, antialiased=True, rstride=2, cstride=2)
+    ax3.set(xlabel="x", ylabel="y", zlabel="z")
+    ax = fig.add_subplot(1, 2, 2)
+    # contour lines that close inside the grid: up to the smallest f on its border
+    edge = min(Z[0].min(), Z[-1].min(), Z[:, 0].min(), Z[:, -1].min())
+    ax.contour(X, Y, Z, levels=np.linspace(0, edge, 8)[1:], colors="k", linewidths=0.8)
+    ax.set(xlabel="x", ylabel="y", aspect="equal")
+    return fig
+
+
+def plot_gradient_field(gradient):
+    """Fig 6-2: the arrows of -grad f on a grid."""
+    fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    # the longest arrow spans two grid steps: long enough to read, short enough not to hide the others
+    step = float(np.diff(np.unique(gradient["x"]))[:1].min(initial=1.0))
+    longest = float(np.hypot(gradient["gx"], gradient["gy"]).max()) or 1.0
+    ax.quiver(gradient["x"], gradient["y"], gradient["gx"], gradient["gy"], angles="xy", scale_units="xy",
+              scale=longest / (2 * step), width=0.004, color="#444444")
+    ax.plot(0, 0, "+", color="red")
+    pad = max(np.ptp(gradient["x"]), np.ptp(gradient["y"])) * 0.05
+    ax.set(xlim=(gradient["x"].min() - pad, gradient["x"].max() + pad),
+           ylim=(gradient["y"].min() - pad, gradient["y"].max() + pad), xlabel="x", ylabel="y")
+    ax.grid(True, alpha=0.3)
+    return fig
 
 
 # --------------------------------------------------------------------------- optimizer paths
@@ -253,11 +296,16 @@ def _bn_band_panel(ax, rows):
     _note(ax, "\n".join(notes))
 
 
+def _bn_title(std):
+    """The book's panel title: "W:" + str(w)."""
+    return f"W:{float(std)}"
+
+
 def _bn_grid(acc, stds, ncols, draw_panel):
     fig, axes = _grid(len(stds), ncols)
     for i, (ax, std) in enumerate(zip(axes, stds)):
         draw_panel(ax, _rows(acc, "weight_std", std))
-        ax.set(title=f"W:{std:.4g}", ylim=(0, 1))
+        ax.set(title=_bn_title(std), ylim=(0, 1))
         _label_outer(ax, i, len(stds), min(ncols, len(stds)), "epochs", "accuracy")
     axes[-1].legend(loc="lower right", fontsize=7)
     return fig
@@ -277,10 +325,16 @@ def plot_batchnorm_grid_band(acc, stds):
 
 
 def plot_batchnorm_single(acc, std):
-    """Fig 6-18: the same comparison for one weight std, as a single larger panel."""
+    """Fig 6-18: the same comparison for one weight std, as a single larger panel (``std``
+    None: a panel that says no std was chosen)."""
     fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    if std is None:
+        ax.text(0.5, 0.5, "no weight scale satisfies the rule of this figure:\nthe plain network learns at none "
+                "in every seed", transform=ax.transAxes, ha="center", va="center")
+        ax.set(ylim=(0, 1), xlabel="epochs", ylabel="accuracy")
+        return fig
     _bn_panel(ax, _rows(acc, "weight_std", std))
-    ax.set(title=f"W:{std:.4g}", ylim=(0, 1), xlabel="epochs", ylabel="accuracy")
+    ax.set(title=_bn_title(std), ylim=(0, 1), xlabel="epochs", ylabel="accuracy")
     ax.legend(loc="lower right")
     return fig
 
@@ -376,6 +430,14 @@ def plot_random_search_scatter(summary):
 # ``settings`` its experiment's block of the config.
 
 
+def function_surface(tables, variants, settings):
+    return plot_function_surface(tables["surface"])
+
+
+def gradient_field(tables, variants, settings):
+    return plot_gradient_field(tables["gradient"])
+
+
 def paths(tables, variants, settings):
     return plot_paths(tables["paths"], variants, ncols=1 if len(variants) == 1 else 2)
 
@@ -388,16 +450,31 @@ def loss_band(tables, variants, settings, column, ylim):
     return plot_loss_band(tables["loss"], column, variants, tuple(ylim))
 
 
+def book_case_label(spec):
+    """How the book names a case's row: std=1, std=0.01, Xavier, He; tanh for tanh."""
+    if spec["activation"] == "tanh":
+        return "tanh"
+    std = std_meaning(spec["weight_std"])
+    return f"std={std:g}" if isinstance(std, float) else {"xavier": "Xavier", "he": "He"}[std]
+
+
 def histograms(tables, variants, settings):
     ymax = None
     if all(settings["cases"][case]["activation"] == "relu" for case in variants):
         # the book clips its ReLU panels at 7000 of 100,000 values: half are exact zeros
         ymax = 0.07 * settings["n_samples"] * settings["n_units"]
-    return plot_activation_histograms(tables["histograms"], variants, ymax=ymax)
+    labels = {case: book_case_label(settings["cases"][case]) for case in variants}
+    return plot_activation_histograms(tables["histograms"], variants, row_labels=labels, ymax=ymax)
 
 
-def batchnorm_single(tables, variants, settings):
-    return plot_batchnorm_single(tables["accuracy"], variants[0])
+def batchnorm_single(tables, variants, settings, seeds):
+    """Fig 6-18 at the std ``panel_choice`` takes from every seed's tables (first seed drawn)."""
+    acc = tables["accuracy"]
+    index, how, table = panel_choice(acc, settings)
+    chosen = None if index is None else float(table.loc[table["std_index"] == index, "weight_std"].iloc[0])
+    advantage = None if index is None else float(table.loc[table["std_index"] == index, "advantage"].iloc[0])
+    figure = plot_batchnorm_single(acc[acc["seed"] == seeds[0]], chosen)
+    return figure, {"chosen": chosen, "how": how, "advantage": advantage}
 
 
 def batchnorm_grid(tables, variants, settings):

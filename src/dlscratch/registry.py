@@ -14,18 +14,16 @@ Adding a figure: one ``Figure`` entry in ``FIGURES``, one drawing function in
 ``dlscratch.plotting`` and, where it needs settings of its own, one config block.
 """
 
-import functools
 import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-import jinja2
 import yaml
 
 from .experiments import batchnorm, initialization, optimizers, regularization, search
 from .experiments.batchnorm import weight_stds
 from .experiments.regularization import lambda_label
-from .optimizers import hyperparameters
+from .captions import render
 from .variants import describe, entries, find
 
 SECTIONS = {  # section -> (English title, the book's Chinese title)
@@ -61,6 +59,7 @@ class Experiment:
 
     name: str
     section: str
+    title: str
     run: str
     tables: Callable[[dict], dict]
     parts: Callable[[dict], dict] | None = None
@@ -73,7 +72,7 @@ class Experiment:
     schemas: Callable[[dict], dict] | None = None
     variant_table: str | None = None
     plot_settings: tuple = ()
-    claims_table: str | None = None
+    claims_tables: tuple = ()
 
     @property
     def qualified_run(self):
@@ -122,23 +121,26 @@ def _shard_parts(settings):
 
 
 EXPERIMENTS = {e.name: e for e in [
-    Experiment("optimizer_paths", "6.1", "optimizers:optimizer_paths", _fixed("paths"), mnist=False, seeded=False,
-               schemas=optimizers.optimizer_paths_schemas, variant_table="optimizers", claims_table="paths"),
-    Experiment("optimizer_mnist", "6.1", "optimizers:optimizer_mnist", _fixed("loss", "summary"), priority=50,
-               schemas=optimizers.optimizer_mnist_schemas, variant_table="optimizers", claims_table="summary"),
-    Experiment("activations", "6.2", "initialization:activations", _fixed("histograms", "stats"), mnist=False,
-               schemas=initialization.activations_schemas, variant_table="cases", claims_table="stats"),
-    Experiment("init_mnist", "6.2", "initialization:init_mnist", _fixed("loss", "summary"), priority=30,
-               schemas=initialization.init_mnist_schemas, variant_table="inits", claims_table="summary"),
-    Experiment("batchnorm", "6.3", "batchnorm:batchnorm", _fixed("accuracy"), priority=30,
-               schemas=batchnorm.batchnorm_schemas, plot_settings=("single_panel_std_index",), claims_table="accuracy"),
-    Experiment("weight_decay", "6.4", "regularization:weight_decay", _lambda_tables, parts=_lambda_parts,
-               priority=30, schemas=regularization.weight_decay_schemas, variant_table="lambdas", claims_table="accuracy"),
-    Experiment("dropout", "6.4", "regularization:dropout", lambda s: {"accuracy": ["without", "with"]},
-               parts=_dropout_parts, priority=40, schemas=regularization.dropout_schemas, claims_table="accuracy"),
-    Experiment("random_search", "6.5", "search:random_search", _fixed("curves", "summary"), parts=_shard_parts,
+    Experiment("function_surface", "6.1", "The function f(x, y) = x²/20 + y²", "optimizers:function_surface",
+               _fixed("surface", "gradient"), mnist=False, seeded=False, schemas=optimizers.function_surface_schemas,
+               claims_tables=("surface", "gradient")),
+    Experiment("optimizer_paths", "6.1", "Optimizers on f(x, y) = x²/20 + y²", "optimizers:optimizer_paths", _fixed("paths"), mnist=False, seeded=False,
+               schemas=optimizers.optimizer_paths_schemas, variant_table="optimizers", claims_tables=("paths",)),
+    Experiment("optimizer_mnist", "6.1", "Optimizers on MNIST", "optimizers:optimizer_mnist", _fixed("loss", "summary"), priority=50,
+               schemas=optimizers.optimizer_mnist_schemas, variant_table="optimizers", claims_tables=("summary",)),
+    Experiment("activations", "6.2", "Activations of a deep net by initial weights", "initialization:activations", _fixed("histograms", "stats"), mnist=False,
+               schemas=initialization.activations_schemas, variant_table="cases", claims_tables=("stats",)),
+    Experiment("init_mnist", "6.2", "Initial weights on MNIST", "initialization:init_mnist", _fixed("loss", "summary"), priority=30,
+               schemas=initialization.init_mnist_schemas, variant_table="inits", claims_tables=("summary",)),
+    Experiment("batchnorm", "6.3", "With and without Batch Normalization", "batchnorm:batchnorm", _fixed("accuracy"), priority=30,
+               schemas=batchnorm.batchnorm_schemas, plot_settings=("single_panel_std_index",), claims_tables=("accuracy",)),
+    Experiment("weight_decay", "6.4", "Overfitting and weight decay", "regularization:weight_decay", _lambda_tables, parts=_lambda_parts,
+               priority=30, schemas=regularization.weight_decay_schemas, variant_table="lambdas", claims_tables=("accuracy",)),
+    Experiment("dropout", "6.4", "Dropout", "regularization:dropout", lambda s: {"accuracy": ["without", "with"]},
+               parts=_dropout_parts, priority=40, schemas=regularization.dropout_schemas, claims_tables=("accuracy",)),
+    Experiment("random_search", "6.5", "Random search of the learning rate and weight decay", "search:random_search", _fixed("curves", "summary"), parts=_shard_parts,
                part_path="shards/{part}", combine="search:combine_shards", priority=40,
-               schemas=search.random_search_schemas, plot_settings=("top",), claims_table="summary"),
+               schemas=search.random_search_schemas, plot_settings=("top",), claims_tables=("summary",)),
 ]}
 
 
@@ -173,6 +175,7 @@ class Figure:
     options: dict = field(default_factory=dict)
     band: str | None = None
     claims: tuple = ()
+    all_seeds: bool = False
 
     @property
     def section(self):
@@ -239,14 +242,17 @@ class Every:
 BOOK_OPTIMIZER_NAMES = tuple(name.lower() for name in BOOK_OPTIMIZERS)
 
 
-def _single_std(settings):
-    return [weight_stds(settings)[settings["single_panel_std_index"]]]
-
-
 def _all_stds(settings):
     return weight_stds(settings)
 
 
+SURFACE = (
+    "f on x in [{{ settings.x_range | join(', ') }}], y in [{{ settings.y_range | join(', ') }}], sampled every "
+    "{{ settings.surface_step }}: the surface (left) and contour lines (right), a bowl stretched along x.")
+GRADIENT = (
+    "Arrows of −∇f = (−x/10, −2y) on a grid every {{ settings.arrow_step }} over x in "
+    "[{{ settings.x_range | join(', ') }}], y in [{{ settings.y_range | join(', ') }}]: they point mostly along y, "
+    "and most do not point at the minimum (0, 0), which is why SGD zig-zags.")
 SEED = "{% if band %}Mean line and min–max band over {{ seeds | length }} seeds ({{ seeds | join(', ') }}).{% else %}Seed {{ seeds[0] }}.{% endif %}"
 PATHS = (
     "Path of {{ variants | join(', ') }} on f(x, y) = x²/20 + y² from ({{ settings.start | join(', ') }}), "
@@ -280,7 +286,11 @@ _BATCHNORM = (
     "batch {{ settings.batch_size }}, {{ settings.epochs }} epochs, ")
 _BN_PAIRED = (". Both nets of a panel start from the same weights and see the same minibatches; a diverged run "
               "is marked and not drawn past its divergence. " + SEED)
-BATCHNORM_SINGLE = _BATCHNORM + "initial weight std {{ '%.4g' | format(variants[0]) }}" + _BN_PAIRED
+BATCHNORM_SINGLE = _BATCHNORM + (
+    "{% if chosen is none %}but no initial weight std satisfies the rule of this figure ({{ how }}), so it shows "
+    "none{% else %}initial weight std {{ '%.4g' | format(chosen) }}, {{ how }} (BatchNorm's mean accuracy over "
+    "the epochs minus the plain net's, averaged over the seeds: {{ '%.3f' | format(advantage) }}){% endif %}"
+    + _BN_PAIRED)
 BATCHNORM_GRID = _BATCHNORM + (
     "one panel per initial weight std, {{ variants | length }} stds from {{ '%.4g' | format(variants[0]) }} "
     "to {{ '%.4g' | format(variants[-1]) }}" + _BN_PAIRED)
@@ -305,6 +315,11 @@ SEARCH_SCATTER = _SEARCH + ("Every trial{% if band %} of every seed, ranked toge
 
 FIGURES = {f.stem: f for f in [
     # 6.1 Parameter updates
+    Figure("fig6-01_function_surface", "6-1", "function_surface",
+           "The graph of f(x, y) = x²/20 + y² (left) and its contour lines (right)", SURFACE,
+           "function_surface", ("surface",), claims=("6-1",)),
+    Figure("fig6-02_gradient", "6-2", "function_surface", "The gradient of f(x, y) = x²/20 + y²", GRADIENT,
+           "gradient_field", ("gradient",), claims=("6-2",)),
     Figure("fig6-03_sgd_path", "6-3", "optimizer_paths", "The optimization path of SGD", PATHS,
            "paths", ("paths",), Book("optimizers", ("sgd",))),
     Figure("fig6-05_momentum_path", "6-5", "optimizer_paths", "The optimization path of Momentum", PATHS,
@@ -347,7 +362,8 @@ FIGURES = {f.stem: f for f in [
            options={"column": "init", "ylim": (0, 2.5)}, band="loss_band", claims=("6-15",)),
     # 6.3 Batch Normalization
     Figure("fig6-18_batchnorm_single", "6-18", "batchnorm", "Batch Norm makes learning faster",
-           BATCHNORM_SINGLE, "batchnorm_single", ("accuracy",), _single_std, claims=("6-18/6-19",)),
+           BATCHNORM_SINGLE, "batchnorm_single", ("accuracy",), _all_stds, claims=("6-18", "6-18/6-19"),
+           all_seeds=True),
     Figure("fig6-19_batchnorm_grid", "6-19", "batchnorm",
            "With and without Batch Norm, for initial weights of different scales",
            BATCHNORM_GRID, "batchnorm_grid", ("accuracy",), _all_stds, band="batchnorm_grid_band",
@@ -377,46 +393,33 @@ SEEDS_SUFFIX = "_seeds"
 # --------------------------------------------------------------------------- a figure as configured
 
 
-def _hyper(spec):
-    """An optimizer spec in words, defaults filled in: 'momentum, lr 0.01, momentum 0.9'."""
-    spec = dict(spec)
-    name = spec.pop("name")
-    return ", ".join([name] + [f"{k} {v:g}" for k, v in hyperparameters(name, **spec).items()])
-
-
-_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-_JINJA.filters["hyper"] = _hyper
-_JINJA.filters["activation"] = lambda case, settings: settings["cases"][case]["activation"]
-
-
-@functools.cache
-def _template(text):
-    return _JINJA.from_string(" ".join(text.split()))  # the template's line breaks, not the labels'
-
-
-def caption(figure, settings, variants, seeds, band=False):
+def caption(figure, settings, variants, seeds, band=False, **found):
     """The caption of ``figure`` drawn with ``settings`` (its experiment's block) and
     ``variants``, for the ``seeds`` of the run: the book-style figure shows the first seed,
-    its companion (``band``) all of them."""
-    return f"Fig {figure.number}: {figure.title}. " + _template(figure.caption).render(settings=settings, variants=variants,
-                                                                        seeds=seeds, band=band)
+    its companion (``band``) all of them; ``found`` is what its drawing function found in
+    the data (``dlscratch.captions``)."""
+    return render(figure.number, figure.title, figure.caption, settings=settings, variants=variants, seeds=seeds,
+                  band=band, **found)
 
 
 @dataclass(frozen=True)
 class Drawn:
-    """A figure as a run draws it: its stem, variants, caption and drawing function."""
+    """A figure as a run with some config draws it: its stem, variants, drawing function,
+    and whether it is a several-seed companion."""
 
     stem: str
     figure: Figure
     variants: list
-    caption: str
     draw: str
     band: bool
 
     def as_params(self):
-        """What the plot job needs (plain data, for Snakemake's params)."""
-        return {"stem": self.stem, "variants": self.variants, "caption": self.caption, "draw": self.draw,
-                "tables": list(self.figure.tables), "options": dict(self.figure.options), "band": self.band}
+        """What the plot job needs (plain data, for Snakemake's params): the job draws the
+        figure and fills its caption template (``dlscratch.captions``)."""
+        f = self.figure
+        return {"stem": self.stem, "number": f.number, "title": f.title, "caption": f.caption,
+                "variants": self.variants, "draw": self.draw, "tables": list(f.tables), "options": dict(f.options),
+                "band": self.band, "all_seeds": self.band or f.all_seeds}
 
 
 def drawn_figures(config, experiment=None):
@@ -432,11 +435,9 @@ def drawn_figures(config, experiment=None):
         variants = [] if figure.variants is None else figure.variants(settings)
         if figure.variants is not None and not variants:
             continue
-        out.append(Drawn(figure.stem, figure, variants, caption(figure, settings, variants, seeds),
-                         figure.draw, False))
+        out.append(Drawn(figure.stem, figure, variants, figure.draw, False))
         if figure.band and len(seeds) > 1:
-            out.append(Drawn(figure.stem + SEEDS_SUFFIX, figure, variants,
-                             caption(figure, settings, variants, seeds, band=True), figure.band, True))
+            out.append(Drawn(figure.stem + SEEDS_SUFFIX, figure, variants, figure.band, True))
     return out
 
 

@@ -135,7 +135,7 @@ DRAWN = {name: drawn for name, drawn in DRAWN.items() if drawn}
 
 # the table of each experiment that the claims read
 CLAIM_TABLES = {
-    name: e.claims_table for name, e in EXPERIMENTS.items() if e.claims_table
+    name: e.claims_tables for name, e in EXPERIMENTS.items() if e.claims_tables
 }
 
 # Book figures the config's variants cannot draw (in full): said now, and on the index page.

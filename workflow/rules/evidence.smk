@@ -3,7 +3,11 @@
 
 rule claims:
     input:
-        **{name: table_files(name)[table] for name, table in CLAIM_TABLES.items()},
+        **{
+            f"{name}_{table}": table_files(name)[table]
+            for name, tables in CLAIM_TABLES.items()
+            for table in tables
+        },
         code=code(scripts=["claims.py"]),
     output:
         csv="results/claims.csv",

@@ -1,0 +1,36 @@
+"""Figure captions: Jinja templates filled from the settings a figure is drawn with.
+
+A template (``dlscratch.registry.Figure.caption``) sees ``settings`` (its experiment's
+config block), ``variants`` (what the figure shows), ``seeds``, ``band`` (whether it is
+the several-seed companion) and whatever its drawing function found in the data (Fig 6-18:
+the weight std it chose). The plot job renders it, so a caption always states the run
+that drew the figure.
+"""
+
+import functools
+
+import jinja2
+
+from .optimizers import hyperparameters
+
+
+def hyper(spec):
+    """An optimizer spec in words, defaults filled in: 'momentum, lr 0.01, momentum 0.9'."""
+    spec = dict(spec)
+    name = spec.pop("name")
+    return ", ".join([name] + [f"{k} {v:g}" for k, v in hyperparameters(name, **spec).items()])
+
+
+_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+_JINJA.filters["hyper"] = hyper
+_JINJA.filters["activation"] = lambda case, settings: settings["cases"][case]["activation"]
+
+
+@functools.cache
+def _template(text):
+    return _JINJA.from_string(" ".join(text.split()))  # the template's line breaks, not the labels'
+
+
+def render(number, title, template, **context):
+    """'Fig <number>: <title>. <the template, filled from context>'."""
+    return f"Fig {number}: {title}. " + _template(template).render(**context)
