@@ -1,6 +1,10 @@
-"""results/index.html: the chapter's figures by section, as ``dlscratch.registry`` declares
-them, each with the caption it was drawn with, its tables and settings; the claims table;
-and how long each experiment took. Written by the pipeline (rule ``index``)."""
+"""results/index.html: the chapter as a page, built from ``dlscratch.registry``.
+
+Sections 6.1 to 6.5 in the book's order, with its titles; a table of contents; each
+experiment's settings once; each figure with the caption it was drawn with, beside its
+several-seed companion and the claims it illustrates (verdicts and intervals); all claims;
+how long each experiment took. It links only to files beside it in results/, so it works
+offline from the file system. Written by the pipeline (rule ``index``)."""
 
 from pathlib import Path
 
@@ -50,61 +54,113 @@ def settings_table(settings):
 
 
 PAGE = jinja2.Template("""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Deep Learning from Scratch, Chapter 6: results</title>
+<html lang="en"><head><meta charset="utf-8">
+<title>Deep Learning from Scratch, Chapter 6: Learning-related techniques</title>
 <style>
-body{font-family:sans-serif;max-width:1400px;margin:auto;padding:0 1em}
-figure{display:inline-block;vertical-align:top;width:440px;margin:8px}
-figcaption{font-size:85%}
-table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;font-size:85%;text-align:left}
-details{margin:0.5em 0}
-.missing{background:#fff3cd;padding:4px 8px}
+body{font-family:system-ui,sans-serif;max-width:1500px;margin:auto;padding:0 1.2em;color:#222;line-height:1.4}
+h1{margin-bottom:0.2em} h2{border-bottom:2px solid #ddd;padding-bottom:0.2em;margin-top:2em}
+nav{background:#f6f6f6;padding:0.6em 1.2em;border-radius:6px} nav ol{margin:0.3em 0} nav li{margin:0.15em 0}
+.row{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start;margin:0.8em 0 1.6em}
+figure{width:440px;margin:0} figure img{width:440px;border:1px solid #eee}
+figcaption{font-size:82%;color:#333}
+.claims{flex:1;min-width:340px;font-size:85%}
+.claims li{margin:0 0 0.6em}
+.v{font-weight:bold;padding:0 5px;border-radius:3px;white-space:nowrap}
+.holds{background:#d4edda}.does-not-hold{background:#f8d7da}.mixed{background:#fff3cd}
+.not-measured{background:#e2e3e5}.diverged{background:#f5c6cb}
+table{border-collapse:collapse;margin:0.4em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:82%;text-align:left;
+vertical-align:top}
+details{margin:0.4em 0} summary{cursor:pointer;color:#225}
+.missing{background:#fff3cd;padding:4px 8px;border-radius:4px}
+.zh{color:#555}
 </style></head><body>
-<h1>Deep Learning from Scratch, Chapter 6: results</h1>
-<p>Seeds: {{ seeds | join(", ") }}. Book-style figures show seed {{ seeds[0] }}; <i>_seeds</i> figures show every
-seed. Claims: <a href="claims.md">claims.md</a>, <a href="claims.csv">claims.csv</a>. Every job's provenance
-(settings, versions, checksums) is in the provenance JSON beside its tables.</p>
+<h1 id="top">Deep Learning from Scratch, Chapter 6 <span class="zh">与学习相关的技巧</span></h1>
+<p>Learning-related techniques: every experiment and figure of the chapter, reproduced by the pipeline.
+Seeds: {{ seeds | join(", ") }}. A book-style figure shows seed {{ seeds[0] }}{% if seeds | length > 1 %}; beside it,
+its companion shows the mean and min–max band over every seed{% endif %}. Beside each figure are the claims of the
+book it illustrates, checked in every seed (all claims: <a href="#claims">below</a>, <a href="claims.md">claims.md</a>,
+<a href="claims.csv">claims.csv</a>). Each job's provenance (settings, versions, checksums) lies beside its tables.</p>
+<nav><b>Contents</b><ol>
+{% for section in sections %}<li><a href="#{{ section.id }}">{{ section.number }} {{ section.heading }}</a>
+<span class="zh">({% for f in section.figures %}<a href="#{{ f.stem }}">Fig {{ f.number }}</a>{% if not loop.last %}, {% endif %}{% endfor %})</span></li>
+{% endfor %}<li><a href="#claims">All claims, checked</a></li><li><a href="#times">How long each experiment took</a></li>
+</ol></nav>
 {% for section in sections %}
-<h2 id="s{{ section.number }}">{{ section.number }} {{ section.title }}</h2>
+<section id="{{ section.id }}">
+<h2>{{ section.number }} {{ section.heading }}</h2>
 {% for m in section.missing %}<p class="missing">{{ m.message }}</p>{% endfor %}
 {% for experiment in section.experiments %}
-<details><summary>Settings of <code>{{ experiment.name }}</code></summary>{{ experiment.settings }}</details>
-{% for figure in experiment.figures %}
-<figure id="{{ figure.stem }}"><a href="figures/{{ figure.stem }}.pdf"><img src="figures/{{ figure.stem }}.png"
- width="420" alt="{{ figure.stem }}"></a>
-<figcaption><b>{{ figure.stem }}</b>: {{ figure.caption }}</figcaption></figure>
+<h3>{{ experiment.title }}</h3>
+<details><summary>Settings of this experiment (<code>{{ experiment.name }}</code>)</summary>{{ experiment.settings }}</details>
+{% for group in experiment.groups %}
+<div class="row" id="{{ group.stem }}">
+{% for f in group.figures %}<figure><a href="figures/{{ f.stem }}.pdf"><img src="figures/{{ f.stem }}.png"
+ alt="{{ f.stem }}"></a><figcaption><b>{{ f.stem }}</b> {{ f.caption }} <a href="figures/{{ f.stem }}.pdf">PDF</a></figcaption></figure>
+{% endfor %}
+{% if group.claims %}<div class="claims"><b>What the book says, checked</b><ul>
+{% for c in group.claims %}<li><span class="v {{ c.css }}">{{ c.verdict }}</span> {{ c.statement }}.
+{% if c.quantity %}<br><small>{{ c.quantity }}: {{ c.interval }}{% if c.per_seed and not c.deterministic %}; per seed {{ c.per_seed }}; holds in {{ c.holds_in }}{% endif %}</small>{% endif %}
+{% if c.detail %}<br><small>{{ c.detail }}</small>{% endif %}</li>
+{% endfor %}</ul></div>{% endif %}
+</div>
 {% endfor %}
 {% endfor %}
+</section>
 {% endfor %}
-<h2 id="claims">Claims, checked</h2>
+<h2 id="claims">All claims, checked</h2>
 {{ claims }}
 <h2 id="times">How long each experiment took</h2>
 {{ times }}
 <p>Job times are wall-clock per job as Snakemake's benchmark records them; jobs run in parallel, so they add up
-to more than the pipeline's wall time.</p>
+to more than the pipeline's wall time. <a href="#top">Back to the top</a>.</p>
 </body></html>
 """, autoescape=True)
 
 
+def _claim_items(claims, ids):
+    shown = display_table(claims)
+    rows = []
+    for (_, claim), (_, display) in zip(claims.iterrows(), shown.iterrows()):
+        if claim["claim"] in ids:
+            rows.append({"statement": claim["statement"], "verdict": display["verdict"],
+                         "css": claim["verdict"].replace(" ", "-"), "quantity": claim["quantity"],
+                         "interval": display["mean [95% CI]"], "per_seed": claim["per_seed"],
+                         "holds_in": claim["holds_in"], "detail": claim["detail"],
+                         "deterministic": claim["interval"] == "deterministic"})
+    return rows
+
+
 def index_html(config, claims, captions, benchmark_paths, missing=()):
-    """The index page as a string (relative links: it lives in results/). ``captions`` maps
-    each drawn figure's stem to the caption it was drawn with; ``missing`` says which book
-    figures the config's variants cannot draw (``registry.missing_variants``)."""
+    """The index page as a string (relative links: it lives in results/), in the chapter's
+    order: its sections with the book's titles, each experiment's settings once, each book
+    figure beside its several-seed companion and the claims it illustrates. ``captions``
+    maps each drawn figure's stem to the caption it was drawn with; ``missing`` says which
+    book figures the config's variants cannot draw (``registry.missing_variants``)."""
+    claims = claims.fillna({name: "" for name in ("quantity", "per_seed", "holds_in", "detail", "diverged",
+                                                  "interval")})
     drawn = drawn_figures(config)
     sections = []
-    for number, (title, _) in SECTIONS.items():
-        experiments = []
+    for number, (title, zh) in SECTIONS.items():
+        experiments, figures = [], []
         for name, experiment in EXPERIMENTS.items():
-            figures = [d for d in drawn if d.figure.experiment == name]
-            if experiment.section != number or not figures:
+            mine = [d for d in drawn if d.figure.experiment == name]
+            if experiment.section != number or not mine:
                 continue
-            experiments.append({
-                "name": name,
-                "settings": Markup(settings_table(config[name]).to_html(index=False, border=0)),
-                "figures": [{"stem": d.stem, "caption": captions[d.stem]} for d in figures],
-            })
+            groups = []
+            for d in mine:
+                card = {"stem": d.stem, "caption": captions[d.stem]}
+                if d.band and groups and groups[-1]["stem"] == d.figure.stem:
+                    groups[-1]["figures"].append(card)
+                    continue
+                groups.append({"stem": d.stem, "figures": [card], "claims": _claim_items(claims, d.figure.claims)})
+                figures.append({"stem": d.stem, "number": d.figure.number})
+            experiments.append({"name": name, "title": experiment.title, "groups": groups,
+                                "settings": Markup(settings_table(config[name]).to_html(index=False, border=0))})
         lacking = [m for m in missing if m["section"] == number]
         if experiments or lacking:
-            sections.append({"number": number, "title": title, "experiments": experiments, "missing": lacking})
+            heading = title if zh == title else f"{zh} · {title}"
+            sections.append({"number": number, "id": "s" + number.replace(".", "-"), "heading": heading,
+                             "experiments": experiments, "figures": figures, "missing": lacking})
     times = experiment_times(benchmark_paths).rename(
         columns={"seconds": "job time (s, summed)", "max_rss_mb": "peak RSS (MB)"})
     return PAGE.render(
