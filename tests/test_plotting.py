@@ -423,11 +423,12 @@ def test_fig6_18_draws_the_chosen_scale_or_says_none_was_chosen():
     from dlscratch.plotting import batchnorm_single
     from test_experiments import bn_accuracy
 
-    acc = bn_accuracy([(0.6, 0.9), (0.9, 0.3), (0.95, 0.12)])
-    fig, found = batchnorm_single({"accuracy": acc}, None, {"single_panel_std_index": None}, seeds=[0, 1])
+    acc = bn_accuracy([(0.6, 0.9), (0.9, 0.3), (0.95, 0.117)])
+    stds = [1.0, 0.1, 0.01]
+    fig, found = batchnorm_single({"accuracy": acc}, stds, {"single_panel_std_index": None}, seeds=[0, 1])
     assert found["chosen"] == 0.1 and found["advantage"] == pytest.approx(0.3)
     assert fig.axes[0].get_title() == "W:0.1"
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), np.linspace(0.1, 0.9, 5))
-    fig, found = batchnorm_single({"accuracy": bn_accuracy([(0.9, 0.1)])}, None, {"single_panel_std_index": None},
+    fig, found = batchnorm_single({"accuracy": bn_accuracy([(0.9, 0.117)])}, [1.0], {"single_panel_std_index": None},
                                   seeds=[0, 1])
     assert found["chosen"] is None and "no weight scale satisfies the rule" in all_text(fig.axes[0])

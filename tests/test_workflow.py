@@ -123,8 +123,10 @@ def test_activation_tables(project):
 
 def test_batchnorm_table(project):
     df = read(project, "batchnorm/seed0/accuracy.csv")
-    assert list(df.columns) == ["seed", "std_index", "weight_std", "model", "epoch", "train_acc", "diverged_at"]
+    assert list(df.columns) == ["seed", "std_index", "weight_std", "model", "epoch", "train_acc", "diverged_at",
+                                "chance"]
     assert df.std_index.nunique() == 4 and set(df.model) == {"batchnorm", "plain"}
+    assert (df.chance == 0.13).all()  # the most frequent class of the first 200 training images: 26 ones
     assert df.epoch.max() == 3 and len(df) == 4 * 2 * 4
 
 

@@ -326,7 +326,7 @@ def claims_batchnorm(acc, settings):
         per_seed = {int(c.removeprefix("advantage_")): chosen[c] for c in choice.columns if c.startswith("advantage_")}
         first = _row("6-18", f"{statement}: at weight std {chosen['weight_std']:.4g}, BatchNorm's training accuracy "
                      f"on {images} is higher on average over the epochs", quantity, per_seed, lambda v: v > 0,
-                     detail=f"the rule: {how}; it picks std {chosen['weight_std']:.4g} of "
+                     detail=f"{how}: std {chosen['weight_std']:.4g}, of the "
                      f"{int(choice['plain_learns'].sum())} where the plain net learns")
     return [
         first,

@@ -329,8 +329,8 @@ def plot_batchnorm_single(acc, std):
     None: a panel that says no std was chosen)."""
     fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
     if std is None:
-        ax.text(0.5, 0.5, "no weight scale satisfies the rule of this figure:\nthe plain network learns at none "
-                "in every seed", transform=ax.transAxes, ha="center", va="center")
+        ax.text(0.5, 0.5, "no weight scale satisfies the rule of this figure:\nthe plain network ends above "
+                "chance at none in every seed", transform=ax.transAxes, ha="center", va="center")
         ax.set(ylim=(0, 1), xlabel="epochs", ylabel="accuracy")
         return fig
     _bn_panel(ax, _rows(acc, "weight_std", std))
@@ -471,7 +471,7 @@ def batchnorm_single(tables, variants, settings, seeds):
     """Fig 6-18 at the std ``panel_choice`` takes from every seed's tables (first seed drawn)."""
     acc = tables["accuracy"]
     index, how, table = panel_choice(acc, settings)
-    chosen = None if index is None else float(table.loc[table["std_index"] == index, "weight_std"].iloc[0])
+    chosen = None if index is None else float(variants[index])  # the std as configured, not as the CSV rounds it
     advantage = None if index is None else float(table.loc[table["std_index"] == index, "advantage"].iloc[0])
     figure = plot_batchnorm_single(acc[acc["seed"] == seeds[0]], chosen)
     return figure, {"chosen": chosen, "how": how, "advantage": advantage}

@@ -21,9 +21,12 @@ def batchnorm(settings, data, seed):
     batches from the same initial weights (SGD, ``lr``); training accuracy on the first
     ``train_size`` images is recorded before training and after every epoch.
 
-    Returns {"accuracy": seed, std_index, weight_std, model, epoch, train_acc, diverged_at}.
+    Returns {"accuracy": seed, std_index, weight_std, model, epoch, train_acc, diverged_at, chance},
+    ``chance`` being the accuracy of always answering the most frequent class of those images
+    (the best a net that learnt nothing can do).
     """
     (x_train, t_train), _ = first_images(data, settings["train_size"])
+    chance = float(np.bincount(np.asarray(t_train)).max() / len(t_train))
     epochs = settings["epochs"]
     schedule = epoch_schedule(seed, "batchnorm", len(x_train), settings["batch_size"], epochs)
     n_pixels = x_train.shape[1]
@@ -41,13 +44,14 @@ def batchnorm(settings, data, seed):
             table.insert(0, "std_index", index)
             table.insert(0, "seed", seed)
             table["diverged_at"] = diverged_value(diverged_at)
+            table["chance"] = chance
             tables.append(table)
     return {"accuracy": pd.concat(tables, ignore_index=True)}
 
 
 def batchnorm_schemas(settings):
     columns = {"seed": "int", "std_index": "int", "weight_std": "float", "model": "str", "epoch": "int",
-               "train_acc": "float", "diverged_at": "float"}
+               "train_acc": "float", "diverged_at": "float", "chance": "float"}
     n = settings["weight_std_logspace"]["num"]
     return {"accuracy": Schema(columns, n * len(MODELS) * (settings["epochs"] + 1),
                                {"model": list(MODELS), "std_index": list(range(n))})}
