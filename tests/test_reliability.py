@@ -2,14 +2,10 @@
 number of cores, provenance records, Snakemake's lock, and recovery from a SIGKILL."""
 
 import json
-import os
-import signal
-import subprocess
-import time
 
 import numpy as np
 import pytest
-from snakemake_runner import command, copy_project, snakemake, tables
+from snakemake_runner import tables
 
 from dlscratch.experiments.batchnorm import batchnorm
 from dlscratch.plotting import plot_batchnorm_grid
@@ -17,13 +13,11 @@ from dlscratch.plotting import plot_batchnorm_grid
 pytestmark = pytest.mark.pipeline
 
 
-def test_tables_are_byte_identical_with_one_core_and_four(small_pipeline, tmp_path):
-    # small_pipeline ran with --cores 4; this reruns from scratch with --cores 1
+def test_tables_are_byte_identical_with_two_cores_and_four(small_pipeline, small_pipeline_two_cores):
+    # small_pipeline ran with --cores 4; this one from scratch with --cores 2 (killed, then resumed)
     reference = tables(small_pipeline)
     assert len(reference) >= 25
-    work = copy_project(tmp_path / "one_core")
-    snakemake(work, cores=1)
-    assert tables(work) == reference
+    assert tables(small_pipeline_two_cores.workdir) == reference
 
 
 def test_every_job_writes_provenance(small_pipeline):
@@ -46,40 +40,19 @@ def test_every_job_writes_provenance(small_pipeline):
     assert "results/batchnorm/seed0/accuracy.csv" in figures["inputs"]
 
 
-def wait_for(predicate, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def test_killed_run_recovers_to_the_same_tables_and_a_second_run_is_locked_out(small_pipeline, tmp_path):
-    work = copy_project(tmp_path / "killed")
-    first = subprocess.Popen(command(cores=2), cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
-    try:
-        # wait until some results exist but the run is far from done
-        assert wait_for(lambda: len(list((work / "results").rglob("*.csv"))) >= 3, 120)
-        # a real run (even one told to redo incomplete jobs) must take the lock, and cannot
-        second = snakemake(work, "--rerun-incomplete", check=False)
-        assert second.returncode != 0 and "cannot be locked" in (second.stdout + second.stderr)
-    finally:
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait()
-    partial = tables(work)
-    assert 3 <= len(partial) < len(tables(small_pipeline))
-    # every table present after the kill is complete: identical to the uninterrupted run's
+def test_killed_run_recovers_to_the_same_tables_and_a_second_run_is_locked_out(small_pipeline,
+                                                                               small_pipeline_two_cores):
+    killed = small_pipeline_two_cores.killed
+    # a second real run (even one told to redo incomplete jobs) must take the lock, and cannot
+    assert killed.second.returncode != 0 and "cannot be locked" in killed.second.stdout + killed.second.stderr
     reference = tables(small_pipeline)
-    assert all(partial[name] == reference[name] for name in partial)
+    assert 3 <= len(killed.partial) < len(reference)
+    # every table present after the kill is complete: identical to the uninterrupted run's
+    assert all(killed.partial[name] == reference[name] for name in killed.partial)
     # a part file a killed write left is no result: its name says so, and the rerun replaces it
-    assert all(p.name.endswith(".part") for p in (work / "results").rglob("*") if p.is_file()
-               and p.suffix not in {".csv", ".json", ".log", ".tsv", ".png", ".pdf", ".rst"})
-
-    snakemake(work, "--unlock")
-    snakemake(work, "--rerun-incomplete")
-    assert tables(work) == reference
+    assert all(p.name.endswith(".part") for p in killed.leftovers)
+    assert not list((small_pipeline_two_cores.workdir / "results").rglob("*.part"))
+    # resumed, it is the uninterrupted run (test_tables_are_byte_identical_with_two_cores_and_four)
 
 
 def test_diverging_plain_net_is_recorded_and_plotted():

@@ -4,6 +4,7 @@ provenance; and the experiment job itself (settings in, the experiment's tables 
 import contextlib
 import ctypes
 import importlib
+import os
 import platform
 import sys
 import time
@@ -60,7 +61,10 @@ def job(snakemake):
         with threadpool_limits(limits=BLAS_THREADS):
             blas = [{k: i.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
                     for i in threadpool_info()]
-            print(f"rule {snakemake.rule} {dict(snakemake.wildcards)}; python {platform.python_version()}; {blas}")
+            where = f"host {platform.node()}" + (f", SLURM job {os.environ['SLURM_JOB_ID']}"
+                                                 if "SLURM_JOB_ID" in os.environ else "")
+            print(f"rule {snakemake.rule} {dict(snakemake.wildcards)}; python {platform.python_version()}; {blas}; "
+                  f"{where}")
             print(f"started {time.time():.3f}")
             try:
                 yield

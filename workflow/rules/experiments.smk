@@ -38,6 +38,7 @@ for name, experiment in EXPERIMENTS.items():
         threads: 1
         resources:
             mem_mb=experiment.mem_mb,
+            runtime=experiment.runtime,
             cpus=1,
         params:
             run=experiment.qualified_run,
@@ -102,7 +103,8 @@ if BASELINE_EPOCHS is not None:
             "../envs/dlscratch.yaml"
         threads: 1
         resources:
-            mem_mb=1000,
+            mem_mb=EXPERIMENTS["weight_decay"].mem_mb,
+            runtime=EXPERIMENTS["weight_decay"].runtime,
             cpus=1,
         params:
             run="dlscratch.experiments.regularization:overfit_baseline",

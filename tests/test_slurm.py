@@ -1,0 +1,105 @@
+"""The slurm profile, unchanged, on a real one-node SLURM cluster started on this machine
+(workflow/profiles/slurm/cluster.sh): the small config runs through sbatch, the local rules
+run locally, every table is byte-identical to a local run, and a failing job fails the run
+without leaving its outputs. Needs root (cluster.sh installs Debian's slurm-wlm and munge)."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from snakemake_runner import ROOT, copy_project, tables
+
+from dlscratch.registry import EXPERIMENTS
+
+pytestmark = pytest.mark.pipeline
+
+CLUSTER = ROOT / "workflow" / "profiles" / "slurm" / "cluster.sh"
+STATE = Path(os.environ.get("DLSCRATCH_SLURM_STATE", "/tmp/dlscratch-slurm"))
+HARD_TIMEOUT = 600  # seconds: a run that hangs (a lost status query) fails the test instead of CI
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A running one-node cluster for this module; every daemon it started stopped afterwards."""
+    if os.geteuid() != 0:
+        pytest.fail("the SLURM tests start daemons and install packages: run them as root (CI does)")
+    start = time.perf_counter()
+    subprocess.run(["bash", str(CLUSTER), "start"], check=True, capture_output=True, text=True, timeout=300)
+    print(f"cluster started in {time.perf_counter() - start:.1f} s")
+    try:
+        yield STATE
+    finally:
+        subprocess.run(["bash", str(CLUSTER), "stop"], capture_output=True, text=True, timeout=120)
+
+
+def through_slurm(work, *args, configfiles=("config/test.yaml",)):
+    """The small config through the slurm profile as shipped; the only extra option is a
+    shorter first status check, which suits a cluster that starts jobs at once."""
+    cmd = ["timeout", "-k", "10", str(HARD_TIMEOUT), sys.executable, "-m", "snakemake", "--workflow-profile",
+           "workflow/profiles/slurm", "--slurm-init-seconds-before-status-checks", "2", *args,
+           "--configfile", *configfiles]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    print(f"through SLURM: {time.perf_counter() - start:.1f} s, exit {proc.returncode}")
+    assert proc.returncode not in (124, 137), "snakemake hung and was killed by the timeout"
+    return proc
+
+
+def submitted(output):
+    """{SLURM job id: rule} of every job the run submitted, from Snakemake's own report."""
+    found = re.findall(r"submitted with SLURM jobid (\d+) \(log: \S*/rule_(\w+)/", output)
+    return {int(job): rule for job, rule in found}
+
+
+def job_records(state, run_id):
+    """{SLURM job id: state} of the finished jobs of the run ``run_id`` (SLURM's job record)."""
+    text = (state / "log" / "jobcomp.txt").read_text()
+    return {int(m.group(1)): m.group(2)
+            for m in re.finditer(rf"JobId=(\d+) .*?Name={re.escape(run_id)} JobState=(\w+)", text)}
+
+
+def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(cluster, small_pipeline_two_cores,
+                                                                            tmp_path):
+    work = copy_project(tmp_path / "slurm")
+    proc = through_slurm(work)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    run_id = re.search(r"SLURM run ID: (\S+)", out).group(1)
+    jobs = submitted(out)
+    records = job_records(cluster, run_id)
+    # every training job went through sbatch, and SLURM recorded it as completed
+    assert set(records) == set(jobs) and set(records.values()) == {"COMPLETED"}
+    assert set(jobs.values()) == set(EXPERIMENTS) | {"overfit_baseline"}
+    assert len(jobs) == 2 * 9 + 2  # per seed: 7 experiments' jobs and 2 search shards; 2 deterministic ones
+    logs = work / "results" / "logs"
+    for rule, job in [(rule, job) for job, rule in jobs.items()][:3]:
+        assert any(f"SLURM job {job}" in p.read_text().splitlines()[0] for p in logs.rglob("*.log")), rule
+    # the plots, the claims, the index and the search's combining step ran here, not as SLURM jobs
+    local = [logs / "claims.log", logs / "index.log", *logs.glob("figures/*.log"), *logs.glob("random_search/*_combine.log")]
+    assert len(local) == 2 + len(EXPERIMENTS) + 2
+    for log in local:
+        assert "SLURM job" not in log.read_text().splitlines()[0], log
+    assert tables(work) == tables(small_pipeline_two_cores.workdir)
+
+
+def test_a_failing_job_fails_the_run_and_leaves_no_output(cluster, tmp_path):
+    work = copy_project(tmp_path / "failing")
+    broken = work / "broken_mnist"
+    shutil.copytree(ROOT / "resources" / "mnist", broken, ignore=shutil.ignore_patterns("cache"))
+    images = broken / "train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[:100_000])  # a truncated download
+    (work / "config" / "broken.yaml").write_text("seeds: [0]\nmnist_dir: broken_mnist\n")
+    proc = through_slurm(work, "fig6-09", configfiles=("config/test.yaml", "config/broken.yaml"))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Error in rule optimizer_mnist" in out, out[-3000:]
+    log = (work / "results" / "logs" / "optimizer_mnist" / "seed0.log").read_text()
+    assert "train-images-idx3-ubyte.gz" in log and "MnistDataError" in log
+    # its tables are not there, and neither is anything half-written
+    assert not list((work / "results" / "optimizer_mnist").rglob("*.csv"))
+    assert not list((work / "results").rglob("*.part"))
