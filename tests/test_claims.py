@@ -252,3 +252,77 @@ def test_fig6_18_claim_follows_the_rule_over_every_seed():
     bn.loc[bn.model == "plain", "train_acc"] = 0.117  # the plain net learns at no scale: it ends at chance
     fig18 = row(verdicts(tables)[0], "6-18", "faster")
     assert fig18.verdict == "not measured" and "no weight std satisfies the rule" in fig18.detail
+
+
+# --------------------------------------------------------------------------- beyond the book
+
+
+def fabricated_study_tables(settings=BOOK):
+    """Tables of the four studies, three seeds, in which every study claim holds."""
+    grid = settings["study_optimizer_lr"]["lr_grid"]
+    at = {"sgd": 5, "momentum": 3, "nesterov": 3, "adagrad": 4, "rmsprop": 2, "adam": 2}  # inside the grid
+    best = {name: grid[index] for name, index in at.items()}
+    tail = {"sgd": 0.06, "momentum": 0.03, "nesterov": 0.03, "adagrad": 0.02, "rmsprop": 0.04, "adam": 0.025}
+    acc = {"sgd": 0.96, "momentum": 0.97, "nesterov": 0.97, "adagrad": 0.975, "rmsprop": 0.96, "adam": 0.975}
+    summary = pd.DataFrame([
+        {"seed": s, "optimizer": o, "lr": lr, "final_loss": tail[o], "tail_loss": tail[o] + abs(np.log10(lr / best[o])),
+         "mean_loss": 2 * tail[o] + abs(np.log10(lr / best[o])), "val_acc": acc[o] - 0.1 * abs(np.log10(lr / best[o])),
+         "test_acc": acc[o] - 0.1 * abs(np.log10(lr / best[o])), "diverged_at": math.nan}
+        for s in SEEDS for o in best for lr in grid])
+    bn_rows = []
+    for s in SEEDS:
+        for lr in settings["study_batchnorm_lr"]["lr_grid"]:
+            for model, limit in (("batchnorm", 3.0), ("plain", 0.3)):
+                for epoch in (0, 20):
+                    bn_rows.append({"seed": s, "lr": lr, "model": model, "epoch": epoch, "chance": 0.117,
+                                    "train_acc": 0.1 if epoch == 0 or lr > limit else 0.9, "diverged_at": math.nan})
+    reg = settings["study_regularization"]
+    def run(strength, peak, scale):  # train falls with strength, test peaks at ``peak``
+        return 1.0 - scale * strength, 0.75 - abs(strength - peak) * 0.2
+    final = pd.DataFrame([{"seed": s, "regularizer": r, "strength": v, "epoch": 201,
+                           "train_acc": run(v, peak, 1)[0], "test_acc": run(v, peak, 1)[1], "diverged_at": math.nan}
+                          for s in SEEDS for r, key, peak in (("weight_decay", "weight_decays", 0.1),
+                                                              ("dropout", "dropout_ratios", 0.2))
+                          for v in reg[key]])
+    decay = pd.DataFrame([{"seed": s, "weight_decay": v, "epoch": 201, "train_acc": run(v, 0.1, 1)[0],
+                           "test_acc": run(v, 0.1, 1)[1]} for s in SEEDS for v in (0.0, 0.1)])
+    dropout = pd.DataFrame([{"seed": s, "variant": variant, "dropout_ratio": v, "epoch": 301,
+                             "train_acc": run(v, 0.2, 1)[0], "test_acc": run(v, 0.2, 1)[1]}
+                            for s in SEEDS for variant, v in (("without", 0.0), ("with", 0.15))])
+    sizes = settings["study_search"]["grid_sizes"]
+    grids = pd.DataFrame([{"seed": s, "grid_size": m, "trial": i, "val_acc": 0.5 + 0.02 * m}
+                          for s in SEEDS for m in sizes for i in range(m * m)])
+    search = pd.DataFrame([{"seed": s, "trial": i, "val_acc": 0.6 + 0.002 * i} for s in SEEDS for i in range(100)])
+    return {"study_optimizer_lr": {"summary": summary},
+            "study_batchnorm_lr": {"accuracy": pd.DataFrame(bn_rows)},
+            "study_regularization": {"final": final, "weight_decay:accuracy": decay, "dropout:accuracy": dropout},
+            "study_search": {"grid": grids, "random_search:summary": search}}
+
+
+def study_verdicts(studies):
+    claims = evaluate_claims({**by_table(fabricated_tables()), **studies}, BOOK)
+    return claims[claims.claim.str.startswith("study")]
+
+
+def test_every_study_claim_holds_on_favourable_tables():
+    claims = study_verdicts(fabricated_study_tables())
+    assert set(claims.claim) == {"study 1", "study 2", "study 3", "study 4"}
+    assert set(claims.verdict) == {"holds"}, claims[claims.verdict != "holds"][["statement", "verdict"]]
+    assert len(claims) == 1 + 6 + 1 + 1 + 4 + 1
+
+
+def test_study_verdicts_flip_with_the_data():
+    studies = fabricated_study_tables()
+    summary = studies["study_optimizer_lr"]["summary"]
+    summary.loc[summary.optimizer == "adam", "val_acc"] = summary.loc[summary.optimizer == "adam", "lr"]  # best: edge
+    summary.loc[summary.optimizer == "momentum", ["tail_loss", "test_acc"]] = [5.0, 0.5]  # tuned SGD wins
+    accuracy = studies["study_batchnorm_lr"]["accuracy"]
+    accuracy.loc[(accuracy.model == "batchnorm") & (accuracy.lr > 0.3) & (accuracy.epoch == 20), "train_acc"] = 0.1
+    grids = studies["study_search"]["grid"]
+    grids.loc[grids.grid_size == 10, "val_acc"] = 0.99  # the 100-trial grid beats random search
+    claims = study_verdicts(studies)
+    verdict = dict(zip(claims.statement, claims.verdict))
+    assert verdict[next(s for s in verdict if "strictly inside" in s)] == "does not hold"
+    assert verdict[next(s for s in verdict if "Momentum ends with lower" in s)] == "does not hold"
+    assert verdict[next(s for s in verdict if "BatchNorm trains at larger" in s)] == "does not hold"
+    assert verdict[next(s for s in verdict if "Random search is at least" in s)] == "does not hold"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from snakemake_runner import run_config
-from test_claims import BOOK, by_table, fabricated_tables
+from test_claims import BOOK, by_table, fabricated_study_tables, fabricated_tables
 
 from dlscratch import plotting
 from dlscratch.claims import evaluate_claims
-from dlscratch.registry import EXPERIMENTS, FIGURES, SECTIONS, caption, drawn_figures
+from dlscratch.registry import EXPERIMENTS, FIGURES, SECTIONS, caption, drawn_figures, table_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,18 +27,24 @@ def test_every_book_figure_is_registered_once():
 
 @pytest.mark.parametrize("figure", FIGURES.values(), ids=list(FIGURES))
 def test_figure_entry_is_complete(figure):
-    number = figure.number.removesuffix("x")
-    assert re.fullmatch(r"fig6-\d\dx?_[a-z0-9_]+", figure.stem), figure.stem
-    assert figure.stem.startswith(f"fig6-{int(number.split('-')[1]):02d}{'x' if not figure.book else ''}_")
+    if EXPERIMENTS[figure.experiment].study:
+        assert re.fullmatch(r"study-[a-z0-9_]+", figure.stem) and re.fullmatch(r"Study \d", figure.number)
+        assert not figure.book
+    else:
+        number = figure.number.removesuffix("x")
+        assert re.fullmatch(r"fig6-\d\dx?_[a-z0-9_]+", figure.stem), figure.stem
+        assert figure.stem.startswith(f"fig6-{int(number.split('-')[1]):02d}{'x' if number != figure.number else ''}_")
     assert figure.experiment in EXPERIMENTS and figure.section in SECTIONS
     assert callable(getattr(plotting, figure.draw))
     assert figure.band is None or callable(getattr(plotting, figure.band))
     book = run_config()
-    assert set(figure.tables) <= set(EXPERIMENTS[figure.experiment].tables(book[figure.experiment]))
+    for table in figure.tables:
+        source, logical = table_source(figure.experiment, table)
+        assert logical in EXPERIMENTS[source].tables(book[source]), table
 
 
 def test_claims_a_figure_illustrates_exist():
-    ids = set(evaluate_claims(by_table(fabricated_tables()), BOOK)["claim"])
+    ids = set(evaluate_claims({**by_table(fabricated_tables()), **fabricated_study_tables()}, BOOK)["claim"])
     for figure in FIGURES.values():
         assert set(figure.claims) <= ids, figure.stem
 
@@ -55,13 +61,17 @@ def test_every_caption_renders_from_its_settings(configfiles):
     config = run_config(*configfiles)
     drawn = drawn_figures(config)
     assert len({d.stem for d in drawn}) == len(drawn)
+    found = {"fig6-18_batchnorm_single": {"chosen": 0.0858, "how": "by the rule", "advantage": 0.41},
+             "study-optimizer_lr_tuned": {"chosen": {"sgd": "0.1, 0.3"}}, "study-batchnorm_lr": {"largest": "1, 0.3"},
+             "study-regularization_strength": {"best": "weight decay λ 0.1"}}
     for d in drawn:
-        found = {"chosen": 0.0858, "how": "by the rule", "advantage": 0.41} if d.figure.all_seeds else {}
-        text = caption(d.figure, config[d.figure.experiment], d.variants, config["seeds"], d.band, **found)
-        assert text.startswith(f"Fig {d.figure.number}: ") and "{" not in text, d.stem
+        experiment = EXPERIMENTS[d.figure.experiment]
+        seeds = config[experiment.seeds_key]
+        text = caption(d.figure, config[d.figure.experiment], d.variants, seeds, d.band, **found.get(d.stem, {}))
+        label = d.figure.number if experiment.study else f"Fig {d.figure.number}"
+        assert text.startswith(f"{label}: ") and "{" not in text, d.stem
         assert "  " not in text and ". ." not in text, text
-        seeded = EXPERIMENTS[d.figure.experiment].seeded
-        assert (f"Seed {config['seeds'][0]}." in text) == (seeded and not d.band), d.stem
+        assert (f"Seed {seeds[0]}." in text) == (experiment.seeded and not d.band and not experiment.study), d.stem
 
 
 def test_captions_follow_the_settings():

@@ -32,5 +32,6 @@ def _template(text):
 
 
 def render(number, title, template, **context):
-    """'Fig <number>: <title>. <the template, filled from context>'."""
-    return f"Fig {number}: {title}. " + _template(template).render(**context)
+    """'Fig <number>: <title>. <the template, filled from context>' ('Study 1: ...' for a study)."""
+    label = f"Fig {number}" if number[:1].isdigit() else number
+    return f"{label}: {title}. " + _template(template).render(**context)

@@ -21,10 +21,10 @@ import pandas as pd
 from scipy.special import stdtrit
 
 from .atomic import write_text
-from .choices import panel_choice
+from .choices import best_rates, largest_trainable, panel_choice, search_budgets, strength_table
 from .experiments.common import TAIL
 from .optimizers import hyperparameters
-from .registry import BOOK_OPTIMIZER_NAMES, BOOK_OPTIMIZERS, EXPERIMENTS
+from .registry import BOOK_OPTIMIZER_NAMES, BOOK_OPTIMIZERS, EXPERIMENTS, input_name
 from .tables import Schema, TableError, read_table, read_tables, write_table
 from .variants import describe, find
 
@@ -412,6 +412,113 @@ def claims_search(summary, settings, top=5):
     ]
 
 
+# --------------------------------------------------------------------------- beyond the book
+
+
+def claims_study_lr(summary, settings):
+    """Study 1: is each best rate inside the grid, and which of 6-9's claims survive tuning."""
+    best = best_rates(summary)
+    grid = sorted(float(v) for v in settings["lr_grid"])
+    inside = {seed: float(rows["lr"].between(grid[0], grid[-1], inclusive="neither").mean())
+              for seed, rows in best.groupby("seed")}
+    picks = "; ".join(f"{name} {', '.join(f'{v:g}' for v in rows.sort_values('seed')['lr'])}"
+                      for name, rows in best.groupby("optimizer", sort=False))
+    rows = [_row("study 1", "Each optimizer's best learning rate (by validation accuracy) lies strictly inside the "
+                 f"grid {grid[0]:g}–{grid[-1]:g}", "fraction of the optimizers whose best rate is inside (1 to hold)",
+                 inside, lambda v: v == 1, detail=f"best rates per seed: {picks}")]
+    names = set(best["optimizer"])
+    tuned = "each at its best learning rate"
+    for name in ("momentum", "adagrad", "adam"):
+        label = BOOK_NAMES[name]
+        statements = [(f"Tuned ({tuned}): {label} ends with lower training loss than SGD",
+                       f"paired difference of the mean loss over the last iterations, SGD − {label}", "tail_loss",
+                       "sgd", name),
+                      (f"Tuned ({tuned}): {label} reaches higher test accuracy than SGD",
+                       f"paired difference of test accuracy, {label} − SGD", "test_acc", name, "sgd")]
+        for statement, quantity, value, a, b in statements:
+            if {name, "sgd"} <= names:
+                rows.append(_row("study 1", statement, quantity, _paired(best, value, a, b, "optimizer"),
+                                 lambda v: v > 0))
+            else:
+                rows.append(_not_measured("study 1", statement, quantity,
+                                          "study_optimizer_lr.optimizers lacks " + (name if name not in names else "sgd")))
+    others = [n for n in ("sgd", "momentum", "adam") if n in names]
+    statement = f"Tuned ({tuned}): AdaGrad learns fastest of the book's four"
+    quantity = f"smallest mean loss over all iterations of {', '.join(BOOK_NAMES[n] for n in others)} − AdaGrad's"
+    if "adagrad" in names and others:
+        per_seed = {}
+        for seed, rows_ in best.groupby("seed"):
+            mean_loss = dict(zip(rows_["optimizer"], rows_["mean_loss"]))
+            per_seed[seed] = min(mean_loss[n] for n in others) - mean_loss["adagrad"]
+        rows.append(_row("study 1", statement, quantity, per_seed, lambda v: v > 0))
+    else:
+        rows.append(_not_measured("study 1", statement, quantity, "study_optimizer_lr.optimizers lacks adagrad"))
+    return rows
+
+
+def claims_study_batchnorm_lr(accuracy, settings):
+    """Study 2: BatchNorm trains at larger learning rates."""
+    largest = largest_trainable(accuracy)
+    bn = np.log10(largest["batchnorm"].astype(float))
+    plain = np.log10(largest["plain"].astype(float)).fillna(-np.inf)  # the plain net trains at no rate of the grid
+    per_seed = dict(bn - plain)
+    detail = "largest rate that trains, per seed: " + "; ".join(
+        f"{seed}: BN {row.batchnorm:g}, plain {row.plain:g}" for seed, row in largest.iterrows())
+    return [_row("study 2", "BatchNorm trains at larger learning rates: the largest rate at which the net still "
+                 "trains (ends above chance without diverging) is higher with BatchNorm",
+                 "log10 of the largest rate that trains, BN − plain (> 0 to hold)", per_seed, lambda v: v > 0,
+                 detail=detail)]
+
+
+def _rank_correlation(x, y):
+    """Spearman's rank correlation: the Pearson correlation of the ranks."""
+    return float(pd.Series(x).rank().corr(pd.Series(y).rank()))
+
+
+def claims_study_regularization(final, decay, dropout, settings):
+    """Study 3: the gap shrinks as the strength grows; does test accuracy peak inside the range?"""
+    table = strength_table(final, decay, dropout, settings)
+    rows = []
+    for regularizer, label in (("weight_decay", "weight decay λ"), ("dropout", "Dropout ratio")):
+        mine = table[table["regularizer"] == regularizer]
+        strengths = sorted(mine["strength"].unique())
+        rho = {seed: _rank_correlation(r["strength"], r["gap"]) for seed, r in mine.groupby("seed")}
+        rows.append(_row("study 3", f"The train–test gap shrinks as the {label} grows ({strengths[0]:g}–{strengths[-1]:g})",
+                         "rank correlation of strength and final gap (< 0 to hold)", rho, lambda v: v < 0))
+        best = {seed: float(r.loc[r["test_acc"].idxmax(), "strength"]) for seed, r in mine.groupby("seed")}
+        means = mine.groupby("strength")["test_acc"].mean()
+        rows.append(_row("study 3", f"Test accuracy peaks at a {label} inside the range, not at its ends",
+                         f"the {label} with the best final test accuracy (strictly between {strengths[0]:g} and "
+                         f"{strengths[-1]:g} to hold)", best, lambda v: strengths[0] < v < strengths[-1],
+                         detail=f"on average over seeds the best is {means.idxmax():g} (test accuracy "
+                         f"{means.max():.3f})"))
+    return rows
+
+
+def claims_study_search(grids, random_summary, settings):
+    """Study 4: random search is at least as good as grid search at every budget."""
+    budgets = search_budgets(random_summary, grids)
+    per_seed = {}
+    for seed, rows in budgets.groupby("seed"):
+        grid = rows[rows["method"] == "grid"].set_index("budget")["best_val_acc"]
+        random = rows[rows["method"] == "random"].set_index("budget")["best_val_acc"]
+        common = [b for b in grid.index if b in random.index]
+        per_seed[seed] = float(np.mean([random[b] >= grid[b] for b in common]))
+    sizes = ", ".join(f"{m * m}" for m in settings["grid_sizes"])
+    return [_row("study 4", f"Random search is at least as good as grid search at every budget ({sizes} trials)",
+                 "fraction of the budgets at which random search's best validation accuracy is at least the grid's "
+                 "(1 to hold)", per_seed, lambda v: v == 1)]
+
+
+STUDY_CLAIMS = {
+    "study_optimizer_lr": lambda t, s: claims_study_lr(t["summary"], s),
+    "study_batchnorm_lr": lambda t, s: claims_study_batchnorm_lr(t["accuracy"], s),
+    "study_regularization": lambda t, s: claims_study_regularization(t["final"], t["weight_decay:accuracy"],
+                                                                     t["dropout:accuracy"], s),
+    "study_search": lambda t, s: claims_study_search(t["grid"], t["random_search:summary"], s),
+}
+
+
 def evaluate_claims(tables, settings):
     """All claims from the tables of ``CLAIM_TABLES`` (``tables[experiment][table]``, each
     concatenated over seeds, with a ``seed`` column) and the settings (config blocks) that
@@ -426,6 +533,9 @@ def evaluate_claims(tables, settings):
             + claims_regularization(tables["weight_decay"]["accuracy"], tables["dropout"]["accuracy"],
                                     settings["weight_decay"], settings["dropout"])
             + claims_search(tables["random_search"]["summary"], settings["random_search"]))
+    for name, claims in STUDY_CLAIMS.items():  # the studies', when the run has them
+        if name in tables:
+            rows += claims(tables[name], settings[name])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -491,8 +601,8 @@ def claims_markdown(claims):
 def write_claims(snakemake):
     """The claims job: every seed's tables in, ``claims.csv`` and ``claims.md`` out."""
     params = snakemake.params
-    tables = {name: {table: read_tables(snakemake.input[f"{name}_{table}"], params.schemas) for table in names}
-              for name, names in CLAIM_TABLES.items()}
+    tables = {name: {table: read_tables(snakemake.input[input_name(name, table)], params.schemas) for table in names}
+              for name, names in CLAIM_TABLES.items() if name in params.settings}
     claims = evaluate_claims(tables, params.settings)
     write_table(claims, snakemake.output.csv)
     write_text(snakemake.output.md, claims_markdown(claims))

@@ -144,6 +144,21 @@ def check_config(config):
         low, high = rs[key]
         if not low < high:
             _fail(f"random_search.{key}", f"lower bound {low} must be below upper bound {high}")
+    study = config["study_optimizer_lr"]
+    if study["validation_size"] >= study["train_size"]:
+        _fail("study_optimizer_lr.validation_size", f"{study['validation_size']} leaves no training images of the "
+              f"{study['train_size']}")
+    if study["batch_size"] > study["train_size"] - study["validation_size"]:
+        _fail("study_optimizer_lr.batch_size", f"{study['batch_size']} is larger than the "
+              f"{study['train_size'] - study['validation_size']} training images")
+    bn_study = config["study_batchnorm_lr"]
+    if bn_study["batch_size"] > bn_study["train_size"]:
+        _fail("study_batchnorm_lr.batch_size", f"{bn_study['batch_size']} is larger than study_batchnorm_lr.train_size "
+              f"{bn_study['train_size']}")
+    for size in config["study_search"]["grid_sizes"]:
+        if size * size > rs["trials"]:
+            _fail("study_search.grid_sizes", f"a {size} x {size} grid has more trials than the {rs['trials']} of "
+                  "random_search to compare it with")
     if rs["lr_exponents"][1] > 1:
         _fail("random_search.lr_exponents", f"upper bound {rs['lr_exponents'][1]} gives learning rates above 10")
     return config

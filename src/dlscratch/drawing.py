@@ -27,8 +27,8 @@ def first_seed(table, seed):
 
 def draw_figures(snakemake):
     params = snakemake.params
-    names = {name for figure in params.figures for name in figure["tables"]}
-    tables = {name: read_tables(snakemake.input[name], params.schemas) for name in names}
+    names = {name: key for figure in params.figures for name, key in figure["tables"].items()}
+    tables = {name: read_tables(snakemake.input[key], params.schemas) for name, key in names.items()}
     outputs = {}
     for path in snakemake.output:
         if path != snakemake.output.get("provenance"):

@@ -138,7 +138,7 @@ def index_html(config, claims, captions, benchmark_paths, missing=()):
     book figures the config's variants cannot draw (``registry.missing_variants``)."""
     claims = claims.fillna({name: "" for name in ("quantity", "per_seed", "holds_in", "detail", "diverged",
                                                   "interval")})
-    drawn = drawn_figures(config)
+    drawn = [d for d in drawn_figures(config) if d.stem in captions]  # the studies only when the run has them
     sections = []
     for number, (title, zh) in SECTIONS.items():
         experiments, figures = [], []
@@ -159,7 +159,8 @@ def index_html(config, claims, captions, benchmark_paths, missing=()):
         lacking = [m for m in missing if m["section"] == number]
         if experiments or lacking:
             heading = title if zh == title else f"{zh} · {title}"
-            sections.append({"number": number, "id": "s" + number.replace(".", "-"), "heading": heading,
+            label = number if number.startswith("6.") else ""
+            sections.append({"number": label, "id": "s" + number.replace(".", "-"), "heading": heading,
                              "experiments": experiments, "figures": figures, "missing": lacking})
     times = experiment_times(benchmark_paths).rename(
         columns={"seconds": "job time (s, summed)", "max_rss_mb": "peak RSS (MB)"})

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .atomic import atomic_writer
-from .choices import panel_choice
+from .choices import best_rates, largest_trainable, panel_choice, search_budgets, strength_table
 from .smoothing import smooth_curve
 from .variants import std_meaning
 
@@ -513,3 +513,105 @@ def random_search_scatter_band(tables, variants, settings):
     search = tables["summary"].sort_values(["val_acc", "seed", "trial"], ascending=[False, True, True],
                                            na_position="last")
     return plot_random_search_scatter(search.assign(rank=np.arange(1, len(search) + 1)))
+
+
+# --------------------------------------------------------------------------- beyond the book: the studies
+
+
+def _band_of(rows, x, y):
+    """x values, and mean, min and max over seeds of ``y`` at each x (pandas' NaN-aware)."""
+    grouped = rows.groupby(x)[y]
+    return grouped.mean().index.to_numpy(), grouped.mean().to_numpy(), grouped.min().to_numpy(), \
+        grouped.max().to_numpy()
+
+
+def _band(ax, rows, x, y, **style):
+    xs, mean, low, high = _band_of(rows, x, y)
+    (line,) = ax.plot(xs, mean, **style)
+    ax.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    return line
+
+
+def lr_sensitivity(tables, variants, settings, seeds):
+    """Study 1: final training loss and test accuracy against the learning rate, per optimizer."""
+    summary = tables["summary"]
+    best = best_rates(summary)
+    fig, (loss_ax, acc_ax) = _grid(2, 2, panel_size=(5.5, 4.2))
+    for i, name in enumerate(settings["optimizers"]):
+        rows = summary[summary["optimizer"] == name]
+        style = {"marker": MARKERS[i % len(MARKERS)], "markersize": 4, "label": _text(name), "color": f"C{i}"}
+        _band(loss_ax, rows, "lr", "tail_loss", **style)
+        _band(acc_ax, rows, "lr", "test_acc", **style)
+        chosen = best[best["optimizer"] == name]
+        acc_ax.scatter(chosen["lr"], chosen["test_acc"], s=60, facecolors="none", edgecolors=f"C{i}")
+    loss_ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="final training loss")
+    acc_ax.set(xscale="log", xlabel="learning rate", ylabel="test accuracy", ylim=(0, 1))
+    acc_ax.legend(fontsize=8, loc="lower center")
+    return fig
+
+
+def tuned_loss_curves(tables, variants, settings, seeds):
+    """Study 1: the Fig 6-9 curves with each optimizer at its best rate (per seed), mean and band."""
+    loss, best = tables["loss"], best_rates(tables["summary"])
+    fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    chosen = {}
+    for i, name in enumerate(settings["optimizers"]):
+        picks = best[best["optimizer"] == name]
+        chosen[name] = ", ".join(f"{lr:g}" for lr in picks.sort_values("seed")["lr"])
+        curves = []
+        for pick in picks.itertuples():
+            run = loss[(loss["seed"] == pick.seed) & (loss["optimizer"] == name) & np.isclose(loss["lr"], pick.lr)]
+            curves.append(_smoothed(run.sort_values("iteration")["loss"])[0])
+        matrix = np.column_stack(curves)
+        _draw_band(ax, np.arange(1, len(matrix) + 1), matrix, label=_text(name) + _diverged_seeds(matrix),
+                   marker=MARKERS[i % len(MARKERS)], markevery=LOSS_MARKERS_EVERY)
+    ax.set_title(f"each optimizer at its best rate; mean and min–max over {len(seeds)} seeds")
+    _loss_axes(ax, (0, 1))
+    return fig, {"chosen": chosen}
+
+
+def batchnorm_lr(tables, variants, settings, seeds):
+    """Study 2: final training accuracy against the learning rate, with and without BatchNorm."""
+    acc = tables["accuracy"]
+    final = acc[acc["epoch"] == acc["epoch"].max()]
+    fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    for model, (short, style) in BN_MODELS.items():
+        _band(ax, final[final["model"] == model], "lr", "train_acc", marker="o", **style)
+    ax.axhline(float(acc["chance"].max()), color="grey", linestyle=":", linewidth=1, label="chance")
+    ax.set(xscale="log", xlabel="learning rate", ylabel="final training accuracy", ylim=(0, 1))
+    ax.legend(loc="lower left", fontsize=8)
+    largest = largest_trainable(acc)
+    text = "; ".join(f"BN {row.batchnorm:g}, plain {row.plain:g} (seed {seed})" for seed, row in largest.iterrows())
+    return fig, {"largest": text}
+
+
+def regularization_strength(tables, variants, settings, seeds):
+    """Study 3: final train and test accuracy, and their gap, against the strength of weight
+    decay (top) and of Dropout (bottom)."""
+    table = strength_table(tables["final"], tables["weight_decay:accuracy"], tables["dropout:accuracy"], settings)
+    fig, axes = _grid(4, 2, panel_size=(5.0, 3.2))
+    best = []
+    for row, (regularizer, label) in enumerate((("weight_decay", "weight decay λ"), ("dropout", "Dropout ratio"))):
+        rows = table[table["regularizer"] == regularizer]
+        accuracy, gap = axes[2 * row], axes[2 * row + 1]
+        _band(accuracy, rows, "strength", "train_acc", marker="o", label="train")
+        _band(accuracy, rows, "strength", "test_acc", marker="s", label="test")
+        _band(gap, rows, "strength", "gap", marker="o", color="C2", label="train − test")
+        accuracy.set(xlabel=label, ylabel="final accuracy", ylim=(0, 1))
+        gap.set(xlabel=label, ylabel="gap")
+        accuracy.legend(fontsize=8)
+        means = rows.groupby("strength")["test_acc"].mean()
+        best.append(f"{label} {means.idxmax():g} ({means.max():.3f})")
+    return fig, {"best": ", ".join(best)}
+
+
+def random_vs_grid(tables, variants, settings, seeds):
+    """Study 4: the best validation accuracy after a budget of trials, random against grid search."""
+    budgets = search_budgets(tables["random_search:summary"], tables["grid"])
+    fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    _band(ax, budgets[budgets["method"] == "random"], "budget", "best_val_acc", label="random search")
+    _band(ax, budgets[budgets["method"] == "grid"], "budget", "best_val_acc", marker="s", linestyle="--",
+          label="grid search")
+    ax.set(xscale="log", xlabel="trials (budget)", ylabel="best validation accuracy", ylim=(0, 1))
+    ax.legend(loc="lower right")
+    return fig

@@ -20,7 +20,7 @@ from typing import Callable
 
 import yaml
 
-from .experiments import batchnorm, initialization, optimizers, regularization, search
+from .experiments import batchnorm, initialization, optimizers, regularization, search, studies
 from .experiments.batchnorm import weight_stds
 from .experiments.regularization import lambda_label
 from .captions import render
@@ -32,6 +32,7 @@ SECTIONS = {  # section -> (English title, the book's Chinese title)
     "6.3": ("Batch Normalization", "Batch Normalization"),
     "6.4": ("Regularization", "正则化"),
     "6.5": ("Hyperparameter validation", "超参数的验证"),
+    "beyond": ("Beyond the book", "Beyond the book"),  # snakemake studies
 }
 
 BOOK_OPTIMIZERS = ("SGD", "Momentum", "AdaGrad", "Adam")  # the book's Figs 6-8 and 6-9, in its order
@@ -75,6 +76,9 @@ class Experiment:
     variant_table: str | None = None
     plot_settings: tuple = ()
     claims_tables: tuple = ()
+    seeds_key: str = "seeds"
+    uses: tuple = ()
+    part_tables: tuple = ()
 
     @property
     def qualified_run(self):
@@ -97,9 +101,15 @@ class Experiment:
         module, name = self.qualified_run.split(":")
         return getattr(importlib.import_module(module), name)
 
-    def training_settings(self, settings):
-        """The block without its ``plot_settings``: what the experiment's jobs run with."""
-        return {k: v for k, v in settings.items() if k not in self.plot_settings}
+    def training_settings(self, config):
+        """The experiment's block of ``config`` without its ``plot_settings``, with the blocks it
+        ``uses``: what its jobs run with."""
+        own = {k: v for k, v in config[self.name].items() if k not in self.plot_settings}
+        return {**own, **{name: EXPERIMENTS[name].training_settings(config) for name in self.uses}}
+
+    @property
+    def study(self):
+        return self.section == "beyond"
 
 
 def _fixed(*names):
@@ -143,6 +153,25 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("random_search", "6.5", "Random search of the learning rate and weight decay", "search:random_search", _fixed("curves", "summary"), parts=_shard_parts,
                part_path="shards/{part}", combine="search:combine_shards", priority=40,
                schemas=search.random_search_schemas, plot_settings=("top",), claims_tables=("summary",)),
+    # Beyond the book (snakemake studies)
+    Experiment("study_optimizer_lr", "beyond", "Study 1: the learning rate of each optimizer", "studies:optimizer_lr",
+               lambda s: {t: [f"{o}/{t}" for o in s["optimizers"]] for t in ("loss", "summary")},
+               parts=lambda s: {o: {**s, "optimizers": [o]} for o in s["optimizers"]}, part_tables=("loss", "summary"),
+               priority=45, schemas=studies.optimizer_lr_schemas, claims_tables=("summary",), seeds_key="study_seeds",
+               runtime=30),
+    Experiment("study_batchnorm_lr", "beyond", "Study 2: BatchNorm and the learning rate", "studies:batchnorm_lr",
+               _fixed("accuracy"), priority=20, schemas=studies.batchnorm_lr_schemas, claims_tables=("accuracy",),
+               seeds_key="study_seeds"),
+    Experiment("study_regularization", "beyond", "Study 3: how strong a regularization",
+               "studies:regularization_strength", _fixed("final"), priority=20,
+               schemas=studies.regularization_strength_schemas,
+               claims_tables=("final", "weight_decay:accuracy", "dropout:accuracy"), seeds_key="study_seeds",
+               uses=("weight_decay", "dropout")),
+    Experiment("study_search", "beyond", "Study 4: random against grid search at equal budget", "studies:grid_search",
+               lambda s: {"grid": [f"grid{m}" for m in s["grid_sizes"]]},
+               parts=lambda s: {f"grid{m}": {**s, "grid_size": m} for m in s["grid_sizes"]}, priority=35,
+               schemas=studies.grid_search_schemas, claims_tables=("grid", "random_search:summary"),
+               seeds_key="study_seeds", uses=("random_search",)),
 ]}
 
 
@@ -185,8 +214,8 @@ class Figure:
 
     @property
     def book(self):
-        """Whether the book has this figure (an 'x' number is ours)."""
-        return not self.number.endswith("x")
+        """Whether the book has this figure (an 'x' number, or a study, is ours)."""
+        return self.number.startswith("6-") and not self.number.endswith("x")
 
 
 @dataclass(frozen=True)
@@ -315,6 +344,36 @@ SEARCH_GRID = _SEARCH + ("The best {{ [settings.top, settings.trials] | min }} t
 SEARCH_SCATTER = _SEARCH + ("Every trial{% if band %} of every seed, ranked together,{% endif %} coloured by its "
                             "final validation accuracy; the top 5 circled. " + SEED)
 
+_STUDY_SEEDS = "{{ seeds | length }} seeds ({{ seeds | join(', ') }}): mean line and min–max band."
+STUDY_LR = (
+    "Final training loss (mean over the last iterations) and test accuracy of each optimizer "
+    "({{ settings.optimizers | join(', ') }}, other hyperparameters at the book's defaults) at every learning rate of "
+    "{{ settings.lr_grid | join(', ') }}: the Fig 6-9 network (784-{{ settings.hidden_sizes | join('-') }}-10) on "
+    "{{ settings.train_size - settings.validation_size }} training images ({{ settings.validation_size }} held out to "
+    "validate), batch {{ settings.batch_size }}, {{ settings.iterations }} iterations. Circles: each optimizer's best "
+    "rate by validation accuracy. " + _STUDY_SEEDS)
+STUDY_TUNED = (
+    "Fig 6-9 with every optimizer at its own best learning rate, chosen per seed on the validation split (never on "
+    "the test set): training loss per iteration, smoothed as the book does. {% for name, lrs in chosen.items() %}"
+    "{{ name }}: lr {{ lrs }}{% if not loop.last %}; {% endif %}{% endfor %}. " + _STUDY_SEEDS)
+STUDY_BN = (
+    "Final training accuracy on the first {{ settings.train_size }} MNIST images with and without Batch Normalization "
+    "at every learning rate of {{ settings.lr_grid | join(', ') }}: the 6.3 network "
+    "(784-{{ settings.hidden_sizes | join('-') }}-10, ReLU, initial weight std {{ settings.weight_std }}), batch "
+    "{{ settings.batch_size }}, {{ settings.epochs }} epochs; dotted: chance (the most frequent class). A net trains "
+    "at a rate where it ends above chance without diverging; the largest such rate, per seed: {{ largest }}. "
+    + _STUDY_SEEDS)
+STUDY_REG = (
+    "Final train and test accuracy, and their gap, on the 300-image setting of 6.4 at weight decays "
+    "{{ settings.weight_decays | join(', ') }} and Dropout ratios {{ settings.dropout_ratios | join(', ') }}; every "
+    "run starts from the same weights and sees the same batches (the chapter's runs are reused). Best test "
+    "accuracy: {{ best }}. " + _STUDY_SEEDS)
+STUDY_SEARCH = (
+    "The best validation accuracy after a budget of trials: random search (its first trials, in the order drawn: "
+    "the chapter's Fig 6-24 search) against grids of {% for m in settings.grid_sizes %}{{ m }}×{{ m }}"
+    "{% if not loop.last %}, {% endif %}{% endfor %} trials over the same ranges (one trial at the centre of each "
+    "cell), trained alike. " + _STUDY_SEEDS)
+
 FIGURES = {f.stem: f for f in [
     # 6.1 Parameter updates
     Figure("fig6-01_function_surface", "6-1", "function_surface",
@@ -387,6 +446,19 @@ FIGURES = {f.stem: f for f in [
     Figure("fig6-24x_random_search_scatter", "6-24x", "random_search",
            "Every trial in (learning rate, weight decay)", SEARCH_SCATTER,
            "random_search_scatter", ("summary",), band="random_search_scatter_band", claims=("6-24",)),
+    # Beyond the book
+    Figure("study-optimizer_lr_sensitivity", "Study 1", "study_optimizer_lr",
+           "How sensitive each optimizer is to its learning rate", STUDY_LR, "lr_sensitivity", ("summary",),
+           claims=("study 1",), all_seeds=True),
+    Figure("study-optimizer_lr_tuned", "Study 1", "study_optimizer_lr", "Fig 6-9, every optimizer tuned",
+           STUDY_TUNED, "tuned_loss_curves", ("loss", "summary"), claims=("study 1",), all_seeds=True),
+    Figure("study-batchnorm_lr", "Study 2", "study_batchnorm_lr", "BatchNorm and the learning rate", STUDY_BN,
+           "batchnorm_lr", ("accuracy",), claims=("study 2",), all_seeds=True),
+    Figure("study-regularization_strength", "Study 3", "study_regularization", "Regularization strength", STUDY_REG,
+           "regularization_strength", ("final", "weight_decay:accuracy", "dropout:accuracy"), claims=("study 3",),
+           all_seeds=True),
+    Figure("study-search_random_vs_grid", "Study 4", "study_search", "Random against grid search at equal budget",
+           STUDY_SEARCH, "random_vs_grid", ("grid", "random_search:summary"), claims=("study 4",), all_seeds=True),
 ]}
 
 SEEDS_SUFFIX = "_seeds"
@@ -420,7 +492,8 @@ class Drawn:
         figure and fills its caption template (``dlscratch.captions``)."""
         f = self.figure
         return {"stem": self.stem, "number": f.number, "title": f.title, "caption": f.caption,
-                "variants": self.variants, "draw": self.draw, "tables": list(f.tables), "options": dict(f.options),
+                "variants": self.variants, "draw": self.draw, "options": dict(f.options),
+                "tables": {table: input_name(f.experiment, table) for table in f.tables},
                 "band": self.band, "all_seeds": self.band or f.all_seeds}
 
 
@@ -475,6 +548,17 @@ def missing_variants(config, book):
         out.append((figure, drawn, f"Fig {figure.number} ({figure.stem}) {state} {what} ({block}.{key} has no such "
                                    f"variant); to restore the book's, {'; '.join(restore)}."))
     return out
+
+
+def input_name(experiment, table):
+    """The name of a rule's input for ``table`` of ``experiment`` ("other:table" for another
+    experiment's): Snakemake's input names are identifiers."""
+    return f"{experiment}__{table.replace(':', '__')}"
+
+
+def table_source(experiment, table):
+    """(experiment, table) that ``table`` of ``experiment`` names: its own, or "other:table"."""
+    return tuple(table.split(":")) if ":" in table else (experiment, table)
 
 
 def drawing_function(name):

@@ -12,7 +12,9 @@ from dlscratch.registry import (
     FIGURES,
     SECTIONS,
     drawn_figures,
+    input_name,
     missing_variants,
+    table_source,
 )
 from dlscratch.sources import source_files
 
@@ -80,11 +82,18 @@ def seed_dir(experiment, seed):
     return f"results/{experiment}/seed{seed}"
 
 
-def schemas(experiment, seeds=SEEDS):
+def seeds_of(experiment):
+    """The seeds an experiment runs: the chapter's, or the studies' (study_seeds)."""
+    return config[EXPERIMENTS[experiment].seeds_key]
+
+
+def schemas(experiment, seeds=None):
     """{table file: its schema (dlscratch.tables.Schema, as params)} of every table file of
-    an experiment (parts included) for ``seeds``: what a job reading one checks it against.
+    an experiment (parts included) for ``seeds`` (its own by default): what a job reading
+    one checks it against.
     """
     exp = EXPERIMENTS[experiment]
+    seeds = seeds_of(experiment) if seeds is None else seeds
     settings = training_settings(experiment)
     parts = exp.parts(settings) if exp.parts else {}
     final = {stem for stems in exp.tables(settings).values() for stem in stems}
@@ -105,9 +114,10 @@ def schemas(experiment, seeds=SEEDS):
     return out
 
 
-def table_files(experiment, seeds=SEEDS):
-    """{logical table: [CSV files of every seed]} of an experiment."""
+def table_files(experiment, seeds=None):
+    """{logical table: [CSV files of every seed]} of an experiment (its own seeds by default)."""
     tables = EXPERIMENTS[experiment].tables(config[experiment])
+    seeds = seeds_of(experiment) if seeds is None else seeds
     if not EXPERIMENTS[experiment].seeded:
         seeds = [None]
     return {
@@ -148,8 +158,8 @@ for missing in MISSING:
 
 
 def training_settings(name):
-    """An experiment's block without the settings only its figures read."""
-    return EXPERIMENTS[name].training_settings(config[name])
+    """An experiment's block without the settings only its figures read (with the blocks it uses)."""
+    return EXPERIMENTS[name].training_settings(config)
 
 
 def figure_files(experiment, exts=("png", "pdf")):
@@ -165,7 +175,9 @@ def benchmark_files():
     for name, experiment in EXPERIMENTS.items():
         parts = experiment.parts(config[name]) if experiment.parts else {None: None}
         jobs = [p for p in parts if p not in SHARED_PARTS.get(name, [])]
-        seeds = SEEDS if experiment.seeded else [None]
+        seeds = seeds_of(name) if experiment.seeded else [None]
+        if experiment.study and not studies_requested():
+            continue
         files += [benchmark(name, seed, part) for seed in seeds for part in jobs]
     if BASELINE_EPOCHS is not None:
         files += [benchmark("overfit_baseline", seed) for seed in SEEDS]
@@ -212,7 +224,11 @@ def figure_outputs(name):
         png = report(
             f"results/figures/{drawn.stem}.png",
             caption=os.path.abspath(caption),
-            category=f"{section} {SECTIONS[section][0]}",
+            category=(
+                f"Beyond the book: {EXPERIMENTS[name].title}"
+                if EXPERIMENTS[name].study
+                else f"{section} {SECTIONS[section][0]}"
+            ),
             subcategory="several seeds" if drawn.band else "book figures",
             labels={"figure": drawn.stem},
         )
@@ -221,10 +237,61 @@ def figure_outputs(name):
 
 
 def figure_tables(name):
-    """The tables the figures of ``name`` read: every seed's if one draws a band, else the first's."""
-    seeds = SEEDS if any(d.band for d in DRAWN[name]) else [FIRST_SEED]
-    used = {table for drawn in DRAWN[name] for table in drawn.figure.tables}
-    return {t: paths for t, paths in table_files(name, seeds).items() if t in used}
+    """{input name: files} of the tables the figures of ``name`` read (another experiment's
+    too, "experiment:table"): every seed's if one of them reads every seed, else the first's.
+    """
+    every = any(d.band or d.figure.all_seeds for d in DRAWN[name])
+    seeds = seeds_of(name) if every else seeds_of(name)[:1]
+    inputs = {}
+    for table in {t for drawn in DRAWN[name] for t in drawn.figure.tables}:
+        source, logical = table_source(name, table)
+        inputs[input_name(name, table)] = table_files(source, seeds)[logical]
+    return inputs
+
+
+def figure_schemas(name):
+    """The schemas of every table file the figures of ``name`` may read."""
+    sources = {table_source(name, t)[0] for d in DRAWN[name] for t in d.figure.tables}
+    return {
+        p: s for source in sources for p, s in schemas(source, seeds_of(name)).items()
+    }
+
+
+def studies_requested():
+    """Whether this run was asked for the studies (`snakemake studies`): the claims table
+    and the index then have their rows and sections. Known once the DAG is being built, so
+    only input and params functions may ask."""
+    dag = getattr(workflow, "dag_settings", None)
+    return dag is not None and "studies" in dag.targets
+
+
+def reported(name):
+    """Whether the claims and the index cover experiment ``name``."""
+    return not EXPERIMENTS[name].study or studies_requested()
+
+
+def claim_inputs(wildcards):
+    """{input name: files} of every table the claims read, of the experiments reported."""
+    inputs = {}
+    for name, tables in CLAIM_TABLES.items():
+        if not reported(name):
+            continue
+        for table in tables:
+            source, logical = table_source(name, table)
+            inputs[input_name(name, table)] = table_files(source, seeds_of(name))[
+                logical
+            ]
+    return inputs
+
+
+def claim_schemas():
+    out = {}
+    for name, tables in CLAIM_TABLES.items():
+        if reported(name):
+            for table in tables:
+                source = table_source(name, table)[0]
+                out.update(schemas(source, seeds_of(name)))
+    return out
 
 
 def book_figure_targets():
@@ -233,17 +300,22 @@ def book_figure_targets():
     targets = {}
     for name in DRAWN:
         for drawn in DRAWN[name]:
+            if not drawn.figure.number.startswith("6-"):
+                continue
             target = drawn.stem.split("_")[0].removesuffix("x")
             targets.setdefault(target, []).append(f"results/figures/{drawn.stem}.png")
             targets[target].append(f"results/figures/{drawn.stem}.pdf")
     return targets
 
 
-def all_outputs():
-    """Every figure (book-style and several-seed), every table, the claims and the index."""
+def all_outputs(studies=False):
+    """Every figure (book-style and several-seed), every table, the claims and the index of
+    the chapter (or, with ``studies``, of the studies)."""
     files = []
     for name in EXPERIMENTS:
-        files += [f for paths in table_files(name).values() for f in paths]
+        if EXPERIMENTS[name].study == studies:
+            files += [f for paths in table_files(name).values() for f in paths]
     for name in DRAWN:
-        files += figure_files(name)
+        if EXPERIMENTS[name].study == studies:
+            files += figure_files(name)
     return files + ["results/claims.md", "results/claims.csv", "results/index.html"]

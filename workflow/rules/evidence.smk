@@ -3,11 +3,7 @@
 
 rule claims:
     input:
-        **{
-            f"{name}_{table}": table_files(name)[table]
-            for name, tables in CLAIM_TABLES.items()
-            for table in tables
-        },
+        unpack(claim_inputs),
         code=code(scripts=["claims.py"]),
     output:
         csv="results/claims.csv",
@@ -22,21 +18,27 @@ rule claims:
     resources:
         cpus=1,
     params:
-        settings={name: training_settings(name) for name in CLAIM_TABLES},
-        schemas={p: s for name in CLAIM_TABLES for p, s in schemas(name).items()},
+        settings=lambda wildcards: {
+            name: training_settings(name) for name in CLAIM_TABLES if reported(name)
+        },
+        schemas=lambda wildcards: claim_schemas(),
     script:
         "../scripts/claims.py"
 
 
 rule index:
     input:
-        figures=[f for name in DRAWN for f in figure_files(name, ["png"])],
-        captions=expand(
-            "results/figures/captions/{stem}.rst",
-            stem=[d.stem for name in DRAWN for d in DRAWN[name]],
-        ),
+        figures=lambda wildcards: [
+            f for name in DRAWN if reported(name) for f in figure_files(name, ["png"])
+        ],
+        captions=lambda wildcards: [
+            f"results/figures/captions/{d.stem}.rst"
+            for name in DRAWN
+            if reported(name)
+            for d in DRAWN[name]
+        ],
         claims="results/claims.csv",
-        benchmarks=benchmark_files(),
+        benchmarks=lambda wildcards: benchmark_files(),
         code=code(scripts=["index.py"]),
     output:
         "results/index.html",
@@ -53,6 +55,18 @@ rule index:
         missing=MISSING,
     script:
         "../scripts/index.py"
+
+
+# Beyond the book: `snakemake --cores 4 studies` runs the studies, and the claims table and
+# the index then cover them too.
+rule studies:
+    default_target: False
+    input:
+        all_outputs(studies=True),
+        "results/claims.csv",
+        "results/claims.md",
+        "results/index.html",
+    localrule: True
 
 
 # A target per book figure: `snakemake --cores 4 fig6-09` builds just what Fig 6-9 needs.

@@ -11,6 +11,10 @@ for name, experiment in EXPERIMENTS.items():
         outputs = [f"{where}/{stem}.csv" for stems in tables.values() for stem in stems]
         provenance = f"{where}/provenance.json"
         job_benchmark = benchmark(name, "{seed}" if experiment.seeded else None)
+    elif experiment.part_tables:  # a part writes several tables: <part>/<table>.csv
+        outputs = [f"{where}/{{part}}/{table}.csv" for table in experiment.part_tables]
+        provenance = f"{where}/{{part}}/provenance.json"
+        job_benchmark = benchmark(name, "{seed}", "{part}")
     else:
         part = experiment.part_path.format(part="{part}")
         outputs = [f"{where}/{part}.csv"]

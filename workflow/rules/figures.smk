@@ -26,7 +26,7 @@ for name in DRAWN:
         params:
             figures=[drawn.as_params() for drawn in DRAWN[name]],
             settings=config[name],
-            seeds=SEEDS,
-            schemas=schemas(name),
+            seeds=seeds_of(name),
+            schemas=figure_schemas(name),
         script:
             "../scripts/plot.py"

@@ -81,28 +81,33 @@ def diverged_value(diverged_at):
 
 
 def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, seed, experiment,
-                       variant_column):
+                       variant_column, evaluate=None, loss_after_update=True):
     """Train every variant on the same minibatches from the same initial weights.
 
     ``data`` is ((x_train, t_train), (x_test, t_test)); ``variants`` maps a name to
     ``(network_kwargs, optimizer_spec)`` with ``optimizer_spec = {"name": ..., **hyper}``.
     The loss of each iteration is the loss on that iteration's batch after the update
-    (inference mode), as the book records it.
+    (inference mode), as the book records it; with ``loss_after_update=False``, the loss of
+    the same batch before the update (the one its gradient comes from: no second forward
+    pass, a third less work). ``evaluate`` maps the accuracy columns of the
+    summary to their (images, labels) (default: train_acc on the training images, test_acc
+    on the test set).
 
     Returns {"loss": seed, <variant_column>, iteration, loss;
-             "summary": seed, <variant_column>, final_loss, tail_loss, mean_loss, train_acc,
-                        test_acc, diverged_at},
+             "summary": seed, <variant_column>, final_loss, tail_loss, mean_loss, <evaluate's
+                        columns: train_acc, test_acc>, diverged_at},
     where tail_loss is the mean loss of the last ``TAIL`` iterations and mean_loss the mean
     over all iterations (the area under the curve: lower means faster learning).
     """
     (x_train, t_train), (x_test, t_test) = data
+    evaluate = evaluate or {"train_acc": (x_train, t_train), "test_acc": (x_test, t_test)}
     schedule = minibatch_schedule(len(x_train), batch_size, iterations, generator(seed, experiment, "batches"))
     curves, summary = [], []
     for name, (network_kwargs, optimizer_spec) in variants.items():
         spec = dict(optimizer_spec)
         optimizer = make_optimizer(spec.pop("name"), **spec)
         net = build_network(seed, experiment, x_train.shape[1], hidden_sizes, **network_kwargs)
-        h = Trainer(net, optimizer, x_train, t_train, schedule).train()
+        h = Trainer(net, optimizer, x_train, t_train, schedule, record_loss=loss_after_update).train()
         loss = np.asarray(h.train_loss)
         curves.append(pd.DataFrame({"seed": seed, variant_column: name, "iteration": np.arange(1, len(loss) + 1),
                                     "loss": loss}))
@@ -113,8 +118,7 @@ def paired_loss_curves(data, variants, hidden_sizes, batch_size, iterations, see
             "final_loss": loss[-1],
             "tail_loss": float(np.mean(loss[-TAIL:])),
             "mean_loss": float(np.mean(loss)),
-            "train_acc": np.nan if diverged else net.accuracy(x_train, t_train),
-            "test_acc": np.nan if diverged else net.accuracy(x_test, t_test),
+            **{column: np.nan if diverged else net.accuracy(x, t) for column, (x, t) in evaluate.items()},
             "diverged_at": diverged_value(h.diverged_at),
         })
     return {"loss": pd.concat(curves, ignore_index=True), "summary": pd.DataFrame(summary)}

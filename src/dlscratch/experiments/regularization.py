@@ -11,9 +11,11 @@ figure reads its first epochs (a run's first k epochs do not depend on how many 
 
 import math
 
+import pandas as pd
+
 from ..optimizers import make_optimizer
 from ..tables import Schema
-from ..trainer import epoch_end_iterations
+from ..trainer import Trainer, epoch_end_iterations
 from .common import build_network, diverged_value, epoch_schedule, first_images, train_epochs, used_inputs
 
 STREAM = "overfitting"
@@ -29,10 +31,12 @@ def lambda_label(value):
     return f"{float(value):g}"
 
 
-def overfit_run(settings, data, seed, epochs=None, weight_decay_lambda=0.0, dropout_ratio=None):
+def overfit_run(settings, data, seed, epochs=None, weight_decay_lambda=0.0, dropout_ratio=None, final_only=False):
     """One run of this section: train on the first ``train_size`` images with SGD (``lr``),
-    train and test accuracy per epoch. ``dropout_ratio=None`` means no Dropout layers.
-    Columns: epoch, train_acc, test_acc, diverged_at."""
+    train and test accuracy per epoch (or, ``final_only``, after the last epoch only: the same
+    numbers, without the evaluations in between, which change nothing of the training).
+    ``dropout_ratio=None`` means no Dropout layers. Columns: epoch, train_acc, test_acc,
+    diverged_at."""
     (x, t), (x_test, t_test) = first_images(data, settings["train_size"])
     epochs = settings["epochs"] if epochs is None else epochs
     n_pixels = x.shape[1]
@@ -41,8 +45,14 @@ def overfit_run(settings, data, seed, epochs=None, weight_decay_lambda=0.0, drop
                         weight_decay_lambda=weight_decay_lambda,
                         use_dropout=dropout_ratio is not None, dropout_ratio=dropout_ratio or 0.0)
     schedule = epoch_schedule(seed, STREAM, len(x), settings["batch_size"], epochs)
-    table, diverged_at = train_epochs(net, make_optimizer("sgd", lr=settings["lr"]), x, t, x_test, t_test,
-                                      schedule, epochs)
+    optimizer = make_optimizer("sgd", lr=settings["lr"])
+    if final_only:
+        h = Trainer(net, optimizer, x, t, schedule, record_loss=False).train()
+        diverged = h.diverged_at is not None
+        return pd.DataFrame({"epoch": [epochs], "train_acc": [math.nan if diverged else net.accuracy(x, t)],
+                             "test_acc": [math.nan if diverged else net.accuracy(x_test, t_test)],
+                             "diverged_at": [diverged_value(h.diverged_at)]})
+    table, diverged_at = train_epochs(net, optimizer, x, t, x_test, t_test, schedule, epochs)
     table["diverged_at"] = diverged_value(diverged_at)
     return table
 
