@@ -243,7 +243,7 @@ def figure_tables(name):
     every = any(d.band or d.figure.all_seeds for d in DRAWN[name])
     seeds = seeds_of(name) if every else seeds_of(name)[:1]
     inputs = {}
-    for table in {t for drawn in DRAWN[name] for t in drawn.figure.tables}:
+    for table in dict.fromkeys(t for drawn in DRAWN[name] for t in drawn.figure.tables):
         source, logical = table_source(name, table)
         inputs[input_name(name, table)] = table_files(source, seeds)[logical]
     return inputs
@@ -251,7 +251,9 @@ def figure_tables(name):
 
 def figure_schemas(name):
     """The schemas of every table file the figures of ``name`` may read."""
-    sources = {table_source(name, t)[0] for d in DRAWN[name] for t in d.figure.tables}
+    sources = dict.fromkeys(
+        table_source(name, t)[0] for d in DRAWN[name] for t in d.figure.tables
+    )
     return {
         p: s for source in sources for p, s in schemas(source, seeds_of(name)).items()
     }
