@@ -5,6 +5,7 @@
     python benchmarks/run.py --quick      # steps/s and loading only
     python benchmarks/run.py --profile    # where the time goes, per experiment (cProfile)
     python benchmarks/run.py --book DIR   # ... and the book's own scripts, for the targets
+    python benchmarks/run.py --studies    # the studies target (beyond the book) instead of the chapter
 
 Prints: training steps per second (784-100-100-100-100-10 ReLU, batch 128, float32 and
 float64, default BLAS threads and one); MNIST load times; then runs the whole book-scale
@@ -16,7 +17,10 @@ ran with, and the time a plotting-only change takes to redraw. With ``--book DIR
 checkout of the book's code) it then times the book's Chapter 6 scripts one after another
 (benchmarks/book_reference.py) and prints the pipeline's speed-up over them, against the
 targets: one seed at least 4x faster than one pass of the book's scripts, five seeds no
-slower than it. Run it with the machine otherwise idle.
+slower than it. With ``--studies`` it runs `snakemake --cores 4 studies` (the four studies
+beyond the book, at their default settings, and the chapter's runs they reuse) instead, and
+prints its wall time, against the budget of 20 minutes, and each experiment's job time.
+Run it with the machine otherwise idle.
 """
 
 import argparse
@@ -135,6 +139,21 @@ def print_pipeline(seeds):
     return wall
 
 
+def print_studies(budget_s=20 * 60):
+    """Time `snakemake --cores 4 studies` from an empty results/ in a temporary copy."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        copy_project(work)
+        wall = snakemake(work, "studies")
+        print(f"\nstudies target at its default settings, snakemake --cores 4 from empty results/: {wall:.1f} s "
+              f"wall ({wall / 60:.1f} min; budget {budget_s / 60:.0f} min: "
+              f"{'within' if wall <= budget_s else 'OVER'})")
+        table = experiment_table(work)
+        print(table.to_string(float_format=lambda v: f"{v:.1f}"))
+        print(f"sum of job times {table.job_s.sum():.1f} s over {table.jobs.sum()} jobs; largest peak RSS "
+              f"{table.max_rss_mb.max():.0f} MB")
+
+
 def print_speedup(wall, seeds, book_dir):
     """Time the book's scripts and compare the pipeline's wall time with them."""
     print("\nthe book's Chapter 6 scripts, one after another (default BLAS threads):")
@@ -193,12 +212,15 @@ def main():
     parser.add_argument("--seeds", type=int, default=1, help="seeds for the pipeline run")
     parser.add_argument("--quick", action="store_true", help="skip the pipeline run")
     parser.add_argument("--profile", action="store_true", help="only profile shortened experiments")
+    parser.add_argument("--studies", action="store_true",
+                        help="time the studies target instead of the chapter's pipeline")
     parser.add_argument("--book", metavar="DIR",
                         help="also time the book's scripts from this checkout of its code")
     args = parser.parse_args()
     if args.book:
-        if args.quick or args.profile:
-            parser.error("--book compares with the pipeline run: leave out --quick and --profile")
+        if args.quick or args.profile or args.studies:
+            parser.error("--book compares with the chapter's pipeline run: leave out --quick, --profile and "
+                         "--studies")
         check_book(args.book)  # before the long runs, not after them
     if args.profile:
         print_profiles()
@@ -207,7 +229,9 @@ def main():
           f"numpy {np.__version__}")
     print_steps(args.seconds)
     print_loading()
-    if not args.quick:
+    if args.studies:
+        print_studies()
+    elif not args.quick:
         wall = print_pipeline(args.seeds)
         if args.book:
             print_speedup(wall, args.seeds, args.book)

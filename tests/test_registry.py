@@ -25,10 +25,15 @@ def test_every_book_figure_is_registered_once():
     assert BOOK_FIGURES <= set(numbers)
 
 
+def test_every_figure_has_its_own_number():  # the page's contents link each figure by it
+    numbers = [f.number for f in FIGURES.values()]
+    assert len(numbers) == len(set(numbers)), sorted(n for n in numbers if numbers.count(n) > 1)
+
+
 @pytest.mark.parametrize("figure", FIGURES.values(), ids=list(FIGURES))
 def test_figure_entry_is_complete(figure):
     if EXPERIMENTS[figure.experiment].study:
-        assert re.fullmatch(r"study-[a-z0-9_]+", figure.stem) and re.fullmatch(r"Study \d", figure.number)
+        assert re.fullmatch(r"study-[a-z0-9_]+", figure.stem) and re.fullmatch(r"Study \d[a-z]?", figure.number)
         assert not figure.book
     else:
         number = figure.number.removesuffix("x")

@@ -31,7 +31,11 @@ def _template(text):
     return _JINJA.from_string(" ".join(text.split()))  # the template's line breaks, not the labels'
 
 
+def label(number):
+    """How a figure is named: 'Fig 6-9' for a chapter figure, its number for a study ('Study 2')."""
+    return f"Fig {number}" if number[:1].isdigit() else number
+
+
 def render(number, title, template, **context):
-    """'Fig <number>: <title>. <the template, filled from context>' ('Study 1: ...' for a study)."""
-    label = f"Fig {number}" if number[:1].isdigit() else number
-    return f"{label}: {title}. " + _template(template).render(**context)
+    """'Fig <number>: <title>. <the template, filled from context>' ('Study 1a: ...' for a study)."""
+    return f"{label(number)}: {title}. " + _template(template).render(**context)

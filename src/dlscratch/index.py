@@ -13,6 +13,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .atomic import write_text
+from .captions import label as figure_label
 from .claims import display_table, read_claims
 from .registry import EXPERIMENTS, SECTIONS, drawn_figures
 from .tables import TableError
@@ -82,7 +83,7 @@ book it illustrates, checked in every seed (all claims: <a href="#claims">below<
 <a href="claims.csv">claims.csv</a>). Each job's provenance (settings, versions, checksums) lies beside its tables.</p>
 <nav><b>Contents</b><ol>
 {% for section in sections %}<li><a href="#{{ section.id }}">{{ section.number }} {{ section.heading }}</a>
-<span class="zh">({% for f in section.figures %}<a href="#{{ f.stem }}">Fig {{ f.number }}</a>{% if not loop.last %}, {% endif %}{% endfor %})</span></li>
+<span class="zh">({% for f in section.figures %}<a href="#{{ f.stem }}">{{ f.label }}</a>{% if not loop.last %}, {% endif %}{% endfor %})</span></li>
 {% endfor %}<li><a href="#claims">All claims, checked</a></li><li><a href="#times">How long each experiment took</a></li>
 </ol></nav>
 {% for section in sections %}
@@ -153,7 +154,7 @@ def index_html(config, claims, captions, benchmark_paths, missing=()):
                     groups[-1]["figures"].append(card)
                     continue
                 groups.append({"stem": d.stem, "figures": [card], "claims": _claim_items(claims, d.figure.claims)})
-                figures.append({"stem": d.stem, "number": d.figure.number})
+                figures.append({"stem": d.stem, "label": figure_label(d.figure.number)})
             experiments.append({"name": name, "title": experiment.title, "groups": groups,
                                 "settings": Markup(settings_table(config[name]).to_html(index=False, border=0))})
         lacking = [m for m in missing if m["section"] == number]

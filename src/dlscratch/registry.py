@@ -354,7 +354,8 @@ STUDY_LR = (
     "rate by validation accuracy. " + _STUDY_SEEDS)
 STUDY_TUNED = (
     "Fig 6-9 with every optimizer at its own best learning rate, chosen per seed on the validation split (never on "
-    "the test set): training loss per iteration, smoothed as the book does. {% for name, lrs in chosen.items() %}"
+    "the test set): the training loss of each iteration's batch, taken before its update (the book's Fig 6-9 takes "
+    "it after), smoothed as the book does. {% for name, lrs in chosen.items() %}"
     "{{ name }}: lr {{ lrs }}{% if not loop.last %}; {% endif %}{% endfor %}. " + _STUDY_SEEDS)
 STUDY_BN = (
     "Final training accuracy on the first {{ settings.train_size }} MNIST images with and without Batch Normalization "
@@ -447,10 +448,10 @@ FIGURES = {f.stem: f for f in [
            "Every trial in (learning rate, weight decay)", SEARCH_SCATTER,
            "random_search_scatter", ("summary",), band="random_search_scatter_band", claims=("6-24",)),
     # Beyond the book
-    Figure("study-optimizer_lr_sensitivity", "Study 1", "study_optimizer_lr",
+    Figure("study-optimizer_lr_sensitivity", "Study 1a", "study_optimizer_lr",
            "How sensitive each optimizer is to its learning rate", STUDY_LR, "lr_sensitivity", ("summary",),
            claims=("study 1",), all_seeds=True),
-    Figure("study-optimizer_lr_tuned", "Study 1", "study_optimizer_lr", "Fig 6-9, every optimizer tuned",
+    Figure("study-optimizer_lr_tuned", "Study 1b", "study_optimizer_lr", "Fig 6-9, every optimizer tuned",
            STUDY_TUNED, "tuned_loss_curves", ("loss", "summary"), claims=("study 1",), all_seeds=True),
     Figure("study-batchnorm_lr", "Study 2", "study_batchnorm_lr", "BatchNorm and the learning rate", STUDY_BN,
            "batchnorm_lr", ("accuracy",), claims=("study 2",), all_seeds=True),

@@ -33,20 +33,34 @@ def batchnorm(settings, data, seed):
     inputs, (x_train,) = used_inputs(x_train)
     tables = []
     for index, std in enumerate(weight_stds(settings)):
-        for model, use_bn in MODELS.items():
-            net = build_network(seed, "batchnorm", n_pixels, settings["hidden_sizes"], inputs=inputs,
-                                weight_init_std=float(std), use_batchnorm=use_bn)
-            table, diverged_at = train_epochs(net, make_optimizer("sgd", lr=settings["lr"]), x_train, t_train,
-                                              None, None, schedule, epochs)
-            table = table.drop(columns="test_acc")
-            table.insert(0, "model", model)
-            table.insert(0, "weight_std", float(std))
-            table.insert(0, "std_index", index)
-            table.insert(0, "seed", seed)
-            table["diverged_at"] = diverged_value(diverged_at)
-            table["chance"] = chance
-            tables.append(table)
+        table = with_and_without_bn(seed, "batchnorm", (x_train, t_train), schedule, epochs,
+                                    settings["hidden_sizes"], float(std), settings["lr"], chance, n_pixels, inputs)
+        table.insert(0, "weight_std", float(std))
+        table.insert(0, "std_index", index)
+        table.insert(0, "seed", seed)
+        tables.append(table)
     return {"accuracy": pd.concat(tables, ignore_index=True)}
+
+
+def with_and_without_bn(seed, stream, train, schedule, epochs, hidden_sizes, weight_std, lr, chance,
+                        input_size=None, inputs=None):
+    """A BN net and a plain net from the same initial weights (seed stream ``stream``),
+    trained with SGD at ``lr`` on the same batches (``schedule`` of ``epochs``). ``train``
+    may hold only the ``inputs`` columns of images of ``input_size`` pixels (``used_inputs``,
+    ``build_network``). Returns their curves, one after the other: model, epoch, train_acc,
+    diverged_at and ``chance`` (the accuracy of always answering the most frequent class)."""
+    x, t = train
+    tables = []
+    for model, use_bn in MODELS.items():
+        net = build_network(seed, stream, input_size or x.shape[1], hidden_sizes, inputs=inputs,
+                            weight_init_std=weight_std, use_batchnorm=use_bn)
+        table, diverged_at = train_epochs(net, make_optimizer("sgd", lr=lr), x, t, None, None, schedule, epochs)
+        table = table.drop(columns="test_acc")
+        table.insert(0, "model", model)
+        table["diverged_at"] = diverged_value(diverged_at)
+        table["chance"] = chance
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
 
 
 def batchnorm_schemas(settings):

@@ -17,12 +17,10 @@ chapter's design (paired seeds, tidy tables), each an experiment ``run(settings,
 import numpy as np
 import pandas as pd
 
-from ..optimizers import make_optimizer
 from ..seeding import generator
 from ..tables import Schema
-from .batchnorm import MODELS
-from .common import (build_network, diverged_value, epoch_schedule, first_images, paired_loss_curves,
-                     train_epochs)
+from .batchnorm import with_and_without_bn
+from .common import epoch_schedule, first_images, paired_loss_curves
 from .regularization import overfit_run
 from .search import run_trials, validation_split
 
@@ -87,18 +85,11 @@ def batchnorm_lr(settings, data, seed):
     schedule = epoch_schedule(seed, "study_batchnorm_lr", len(x), settings["batch_size"], settings["epochs"])
     tables = []
     for lr in settings["lr_grid"]:
-        for model, use_bn in MODELS.items():
-            net = build_network(seed, "study_batchnorm_lr", x.shape[1], settings["hidden_sizes"],
-                                weight_init_std=settings["weight_std"], use_batchnorm=use_bn)
-            table, diverged_at = train_epochs(net, make_optimizer("sgd", lr=float(lr)), x, t, None, None, schedule,
-                                              settings["epochs"])
-            table = table.drop(columns="test_acc")
-            table.insert(0, "model", model)
-            table.insert(0, "lr", float(lr))
-            table.insert(0, "seed", seed)
-            table["diverged_at"] = diverged_value(diverged_at)
-            table["chance"] = chance
-            tables.append(table)
+        table = with_and_without_bn(seed, "study_batchnorm_lr", (x, t), schedule, settings["epochs"],
+                                    settings["hidden_sizes"], settings["weight_std"], float(lr), chance)
+        table.insert(0, "lr", float(lr))
+        table.insert(0, "seed", seed)
+        tables.append(table)
     return {"accuracy": pd.concat(tables, ignore_index=True)}
 
 
