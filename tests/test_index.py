@@ -22,14 +22,17 @@ def page(small_pipeline):
 
 
 def test_sections_in_the_books_order_with_its_titles_and_a_table_of_contents(page):
+    chapter = {number: titles for number, titles in SECTIONS.items() if number.startswith("6.")}
     headings = re.findall(r"<h2>(6\.\d) (.*?)</h2>", page)
-    assert [number for number, _ in headings] == list(SECTIONS)
-    for (number, text), (title, zh) in zip(headings, SECTIONS.values()):
+    assert [number for number, _ in headings] == list(chapter)
+    for (number, text), (title, zh) in zip(headings, chapter.values()):
         assert title in text and zh in text
+    assert "Beyond the book" not in page  # the chapter's page: the studies only with `snakemake studies`
     contents = page.split("<nav>")[1].split("</nav>")[0]
-    for number in SECTIONS:
+    for number in chapter:
         assert f'href="#s{number.replace(".", "-")}"' in contents
-    for stem in {d.figure.stem for d in drawn_figures(run_config("config/test.yaml"))}:
+    for stem in {d.figure.stem for d in drawn_figures(run_config("config/test.yaml"))
+                 if not EXPERIMENTS[d.figure.experiment].study}:
         assert f'href="#{stem}"' in contents and f'id="{stem}"' in page
 
 
@@ -43,9 +46,19 @@ def test_each_figure_sits_beside_its_companion_and_its_claims(page):
     assert "Batch Norm makes learning faster (Fig 6-18)" in eighteen and "chosen by rule" in eighteen
 
 
+def test_a_claim_is_listed_beside_the_first_of_its_figures_and_linked_from_the_others(page):
+    rows = {m.group(1): m.group(0) for m in re.finditer(r'<div class="row" id="([^"]+)">.*?\n</div>', page, re.S)}
+    first, second = rows["fig6-24_random_search"], rows["fig6-24x_random_search_scatter"]
+    assert "The best trials have lr within" in first and "The best trials have lr within" not in second
+    assert 'beside\n<a href="#fig6-24_random_search">Fig 6-24</a>' in second
+    statements = re.findall(r'<span class="v [^"]+">[^<]+</span> (.*?)\.\n', "".join(rows.values()))
+    assert statements and len(statements) == len(set(statements))
+
+
 def test_each_experiments_settings_are_shown_once_as_a_table(page):
-    assert page.count("Settings of this experiment") == len(EXPERIMENTS)
-    assert page.count("<table") >= len(EXPERIMENTS) + 2  # settings, all claims, job times
+    chapter = [name for name, experiment in EXPERIMENTS.items() if not experiment.study]
+    assert page.count("Settings of this experiment") == len(chapter)
+    assert page.count("<table") >= len(chapter) + 2  # settings, all claims, job times
     assert "<td>iterations</td>" in page and "{" not in page.split("<body>")[1].split("<style>")[0]
     assert page.index('id="claims"') < page.index('id="times"') == page.rindex('id="times"')
 
@@ -60,7 +73,8 @@ def test_the_page_passes_in_a_real_browser(small_pipeline, tmp_path):
     proc = run_check(small_pipeline / "results" / "index.html", "--screenshot", str(shot))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     images = int(re.search(r"(\d+) images", proc.stdout).group(1))
-    assert images == len(drawn_figures(run_config("config/test.yaml")))
+    assert images == len([d for d in drawn_figures(run_config("config/test.yaml"))
+                          if not EXPERIMENTS[d.figure.experiment].study])
     assert shot.read_bytes()[:4] == b"\x89PNG"
 
 

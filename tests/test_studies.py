@@ -3,6 +3,7 @@ end on the small config (figures, claims, the page; the chapter's runs reused, n
 
 import re
 import shutil
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -109,6 +110,16 @@ def test_the_studies_target_reuses_the_chapter_and_reports_every_study(small_pip
     page = (results / "index.html").read_text()
     assert "Beyond the book" in page and page.count('src="figures/study-') == 5
     assert re.search(r'id="s-?beyond"', page)
+    assert 'What the study finds, checked</b>: beside\n<a href="#study-optimizer_lr_sensitivity">Study 1a</a>' in page
+    # a report category per study, which reST renders without a warning
+    report = tmp_path / "report.zip"
+    proc = snakemake(work, "studies", "--report", str(report))
+    assert "WARNING" not in proc.stdout + proc.stderr
+    with zipfile.ZipFile(report) as z:
+        text = z.read("report/report.html").decode("utf-8")
+    for name in (name for name, e in EXPERIMENTS.items() if e.study):
+        title = EXPERIMENTS[name].title.replace(": ", " \\u2013 ")
+        assert f'"Beyond the book \\u2013 {title}": {{"figures": [' in text, title
     # done is done, whatever the order Python iterates a set in (its hash seed)
     for hash_seed in ("1", "2", "3"):
         monkeypatch.setenv("PYTHONHASHSEED", hash_seed)

@@ -98,7 +98,9 @@ book it illustrates, checked in every seed (all claims: <a href="#claims">below<
 {% for f in group.figures %}<figure><a href="figures/{{ f.stem }}.pdf"><img src="figures/{{ f.stem }}.png"
  alt="{{ f.stem }}"></a><figcaption><b>{{ f.stem }}</b> {{ f.caption }} <a href="figures/{{ f.stem }}.pdf">PDF</a></figcaption></figure>
 {% endfor %}
-{% if group.claims %}<div class="claims"><b>What the book says, checked</b><ul>
+{% if group.claims_at %}<div class="claims"><b>{{ experiment.claims_heading }}</b>: beside
+<a href="#{{ group.claims_at.stem }}">{{ group.claims_at.label }}</a>.</div>{% endif %}
+{% if group.claims %}<div class="claims"><b>{{ experiment.claims_heading }}</b><ul>
 {% for c in group.claims %}<li><span class="v {{ c.css }}">{{ c.verdict }}</span> {{ c.statement }}.
 {% if c.quantity %}<br><small>{{ c.quantity }}: {{ c.interval }}{% if c.per_seed and not c.deterministic %}; per seed {{ c.per_seed }}; holds in {{ c.holds_in }}{% endif %}</small>{% endif %}
 {% if c.detail %}<br><small>{{ c.detail }}</small>{% endif %}</li>
@@ -147,15 +149,22 @@ def index_html(config, claims, captions, benchmark_paths, missing=()):
             mine = [d for d in drawn if d.figure.experiment == name]
             if experiment.section != number or not mine:
                 continue
-            groups = []
+            groups, shown = [], {}  # a claim beside the first of its figures; the others link to it
             for d in mine:
                 card = {"stem": d.stem, "caption": captions[d.stem]}
                 if d.band and groups and groups[-1]["stem"] == d.figure.stem:
                     groups[-1]["figures"].append(card)
                     continue
-                groups.append({"stem": d.stem, "figures": [card], "claims": _claim_items(claims, d.figure.claims)})
-                figures.append({"stem": d.stem, "label": figure_label(d.figure.number)})
+                label = figure_label(d.figure.number)
+                ids = [c for c in d.figure.claims if c not in shown]
+                earlier = [shown[c] for c in d.figure.claims if c in shown]
+                groups.append({"stem": d.stem, "figures": [card], "claims": _claim_items(claims, ids),
+                               "claims_at": earlier[0] if earlier and not ids else None})
+                shown.update({c: {"stem": d.stem, "label": label} for c in ids})
+                figures.append({"stem": d.stem, "label": label})
             experiments.append({"name": name, "title": experiment.title, "groups": groups,
+                                "claims_heading": "What the study finds, checked" if experiment.study
+                                else "What the book says, checked",
                                 "settings": Markup(settings_table(config[name]).to_html(index=False, border=0))})
         lacking = [m for m in missing if m["section"] == number]
         if experiments or lacking:

@@ -224,12 +224,16 @@ def figure_outputs(name):
         png = report(
             f"results/figures/{drawn.stem}.png",
             caption=os.path.abspath(caption),
-            category=(
-                f"Beyond the book: {EXPERIMENTS[name].title}"
+            category=(  # no ": " in it: the report's reST would cut its link target there
+                "Beyond the book – " + EXPERIMENTS[name].title.replace(": ", " – ")
                 if EXPERIMENTS[name].study
                 else f"{section} {SECTIONS[section][0]}"
             ),
-            subcategory="several seeds" if drawn.band else "book figures",
+            subcategory=(
+                "several seeds"
+                if drawn.band
+                else "figures" if EXPERIMENTS[name].study else "book figures"
+            ),
             labels={"figure": drawn.stem},
         )
         files += [png, f"results/figures/{drawn.stem}.pdf", caption]
