@@ -277,3 +277,10 @@ def test_snakemake_report_builds_with_rendered_captions(project, tmp_path):
     assert sum(n.endswith(".png") for n in names) == len(DRAWN)
     assert "from (-7.0, 2.0), 30 updates" in text  # a caption as the figure was drawn
     assert "over 2 seeds (0, 1)" in text
+
+
+def test_the_workflow_passes_snakemakes_linter(tmp_path):
+    work = copy_project(tmp_path)
+    proc = snakemake(work, "--lint", check=False)
+    assert "Lints for" not in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-3000:]
+    assert proc.returncode == 0

@@ -225,7 +225,7 @@ def figure_outputs(name):
             f"results/figures/{drawn.stem}.png",
             caption=os.path.abspath(caption),
             category=(  # no ": " in it: the report's reST would cut its link target there
-                "Beyond the book – " + EXPERIMENTS[name].title.replace(": ", " – ")
+                f"Beyond the book – {EXPERIMENTS[name].title.replace(': ', ' – ')}"
                 if EXPERIMENTS[name].study
                 else f"{section} {SECTIONS[section][0]}"
             ),
