@@ -7,6 +7,15 @@ def rng():
     return np.random.default_rng(12345)
 
 
+def toy_digits(seed, n_train, n_test):
+    """A small 4-class task on 20 inputs, ((x_train, t_train), (x_test, t_test)) as load_mnist
+    gives: the class says which halves of a uniform image sum to more than 5."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n_train + n_test, 20)).astype(np.float32)
+    t = (x[:, :10].sum(axis=1) > 5).astype(np.int64) + 2 * (x[:, 10:].sum(axis=1) > 5)
+    return (x[:n_train], t[:n_train]), (x[n_train:], t[n_train:])
+
+
 @pytest.fixture(scope="session")
 def small_pipeline(tmp_path_factory):
     """The whole pipeline run once on config/test.yaml (--cores 4) in a temporary copy."""

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import toy_digits
 
 from dlscratch import trainer as trainer_module
 from dlscratch.experiments import common
@@ -18,10 +19,7 @@ from dlscratch.experiments.search import (combine_shards, random_search, run_tri
 
 @pytest.fixture
 def data():
-    rng = np.random.default_rng(3)
-    x = rng.random((300, 20)).astype(np.float32)
-    t = (x[:, :10].sum(axis=1) > 5).astype(np.int64) + 2 * (x[:, 10:].sum(axis=1) > 5)
-    return (x[:200], t[:200]), (x[200:], t[200:])
+    return toy_digits(seed=3, n_train=200, n_test=100)
 
 
 @pytest.fixture
