@@ -8,7 +8,8 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from snakemake_runner import planned_rules, run_config, snakemake
+from conftest import toy_digits
+from snakemake_runner import copy_project, planned_rules, run_config, snakemake
 
 from dlscratch.choices import best_rates, largest_trainable, search_budgets
 from dlscratch.experiments.regularization import dropout, overfit_run, weight_decay
@@ -20,10 +21,7 @@ from dlscratch.registry import EXPERIMENTS, FIGURES
 
 @pytest.fixture
 def data():
-    rng = np.random.default_rng(5)
-    x = rng.random((400, 20)).astype(np.float32)
-    t = (x[:, :10].sum(axis=1) > 5).astype(np.int64) + 2 * (x[:, 10:].sum(axis=1) > 5)
-    return (x[:300], t[:300]), (x[300:], t[300:])
+    return toy_digits(seed=5, n_train=300, n_test=100)
 
 
 def test_optimizer_lr_holds_out_a_validation_split_and_pairs_every_run(data):
@@ -126,3 +124,12 @@ def test_the_studies_target_reuses_the_chapter_and_reports_every_study(small_pip
         assert planned_rules(work, "studies") == set(), hash_seed
     # a plain run describes the chapter again: its claims and page leave the studies out
     assert planned_rules(work) == {"claims", "index"}
+
+
+@pytest.mark.pipeline
+def test_a_study_seed_the_chapter_does_not_have_runs_the_chapters_reused_jobs_for_it(tmp_path):
+    work = copy_project(tmp_path)
+    snakemake(work, "results/figures/study-search_random_vs_grid.png", "--config", "study_seeds=[7]",
+              "study_search={grid_sizes: [1]}")
+    summary = pd.read_csv(work / "results" / "random_search" / "seed7" / "summary.csv")
+    assert set(summary.seed) == {7} and not (work / "results" / "random_search" / "seed0").exists()
