@@ -6,6 +6,7 @@ import os
 import sys
 
 import yaml
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -13,7 +14,13 @@ min_version("9.0")
 # The workflow and its jobs use this checkout's library (src/), whatever is installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from dlscratch.config import resolve_config
+from dlscratch.config import (
+    ConfigError,
+    check_config,
+    refuse,
+    resolve_config,
+    schema_message,
+)
 
 
 configfile: os.path.join(workflow.basedir, "config", "config.yaml")
@@ -32,7 +39,38 @@ config.clear()
 config.update(RUN_CONFIG)
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+# Types, ranges and names (the schema, which also fills in defaults), then the relations
+# between values and the text of every label (dlscratch.config): a bad value stops the run
+# here, with one line that names its key.
+try:
+    validate(config, "workflow/schemas/config.schema.yaml")
+    check_config(config)
+except WorkflowError as error:
+    refuse(schema_message(error))
+except ConfigError as error:
+    refuse(str(error))
+
+
+# How the user runs this workflow, for the remedies that messages quote (its jobs inherit it).
+RERUN = " ".join(
+    ["snakemake --cores 4"]
+    + (
+        ["--configfile"]
+        + [os.path.relpath(p) for p in workflow.config_settings.configfiles]
+        if workflow.config_settings.configfiles
+        else []
+    )
+    + (
+        ["--config"]
+        + [
+            f"'{key}={yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}'"
+            for key, value in workflow.config_settings.config.items()
+        ]
+        if workflow.config_settings.config
+        else []
+    )
+)
+os.environ.update(DLSCRATCH_RERUN=RERUN)
 
 
 # "cpus" (one per job, see workflow/rules/common.smk) limits jobs run on this machine only
@@ -49,4 +87,9 @@ include: "workflow/rules/evidence.smk"
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        lambda wildcards: ready_for_report(all_outputs()),
+
+
+# After a failed job: no page may link a figure the failure removed.
+onerror:
+    drop_stale_index()

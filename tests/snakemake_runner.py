@@ -60,6 +60,13 @@ def run_config(*configfiles, workdir=ROOT):
     return config
 
 
+def caption(workdir, stem, results="results"):
+    """The caption a figure was drawn with, as text (its .rst file is escaped for the report)."""
+    from dlscratch.text import caption_text
+
+    return caption_text((Path(workdir) / results / "figures" / "captions" / f"{stem}.rst").read_text())
+
+
 def tables(workdir):
     """{relative path: bytes} of every CSV table under results/."""
     results = Path(workdir) / "results"

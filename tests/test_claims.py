@@ -10,7 +10,7 @@ import copy
 
 from snakemake_runner import run_config
 
-from dlscratch.claims import CLAIM_TABLES, claims_markdown, evaluate_claims, t_interval
+from dlscratch.claims import CLAIM_TABLES, claims_markdown, display_table, evaluate_claims, t_interval
 from dlscratch.experiments.optimizers import function_surface
 
 SEEDS = [0, 1, 2]
@@ -326,3 +326,16 @@ def test_study_verdicts_flip_with_the_data():
     assert verdict[next(s for s in verdict if "Momentum ends with lower" in s)] == "does not hold"
     assert verdict[next(s for s in verdict if "BatchNorm trains at larger" in s)] == "does not hold"
     assert verdict[next(s for s in verdict if "Random search is at least" in s)] == "does not hold"
+
+
+def test_an_interval_over_one_seed_reads_plainly():
+    one = {name: table[table["seed"] == 0] if "seed" in table else table
+           for name, table in fabricated_tables().items() if not isinstance(table, dict)}
+    one["function_surface"] = fabricated_tables()["function_surface"]
+    claims = evaluate_claims(by_table(one), BOOK)
+    shown = display_table(claims)["mean [95% CI]"]
+    seeded = claims["interval"] != "deterministic"
+    assert seeded.sum() >= 20 and shown[seeded].str.endswith("(interval n/a: 1 seed)").all()
+    assert "[, ]" not in claims_markdown(claims)
+    diverged = claims.assign(n_seeds=2, diverged="1 of 2 seeds diverged")
+    assert "[, ]" not in "".join(display_table(diverged)["mean [95% CI]"])

@@ -432,3 +432,14 @@ def test_fig6_18_draws_the_chosen_scale_or_says_none_was_chosen():
     fig, found = batchnorm_single({"accuracy": bn_accuracy([(0.9, 0.117)])}, [1.0], {"single_panel_std_index": None},
                                   seeds=[0, 1])
     assert found["chosen"] is None and "no weight scale satisfies the rule" in all_text(fig.axes[0])
+
+
+def test_a_long_label_is_shortened_in_the_legend_and_stays_inside_the_figure(rng):
+    long = "L" * 300
+    loss = loss_table(rng, [long, "$x$ 1"])
+    fig = plot_loss_curves(loss, "optimizer", [long, "$x$ 1"], ylim=(0, 1))
+    (ax,) = fig.axes
+    assert legend_labels(ax) == ["L" * 39 + "…", r"\$x\$ 1"]  # mathtext's $ shown as it is
+    fig.canvas.draw()  # (the Agg canvas of matplotlib.figure.Figure, no pyplot)
+    box = ax.get_legend().get_window_extent()
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width and 0 <= box.y0 and box.y1 <= fig.bbox.height

@@ -20,6 +20,17 @@ def test_tables_are_byte_identical_with_two_cores_and_four(small_pipeline, small
     assert tables(small_pipeline_two_cores.workdir) == reference
 
 
+def test_provenance_records_are_byte_identical_with_two_cores_and_four(small_pipeline, small_pipeline_two_cores):
+    def records(workdir):  # but the page's: it shows how long each job took
+        results = workdir / "results"
+        return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*.json"))
+                if p.name != "index.provenance.json"}
+
+    reference = records(small_pipeline)
+    assert len(reference) >= 30 and "claims.provenance.json" in reference
+    assert records(small_pipeline_two_cores.workdir) == reference
+
+
 def test_every_job_writes_provenance(small_pipeline):
     results = small_pipeline / "results"
     records = {p: json.loads(p.read_text()) for p in results.rglob("*.json")}
@@ -35,7 +46,8 @@ def test_every_job_writes_provenance(small_pipeline):
     from dlscratch.provenance import sha256_file
 
     table = results / "batchnorm" / "seed1" / "accuracy.csv"
-    assert rec["outputs"]["results/batchnorm/seed1/accuracy.csv"] == sha256_file(table)
+    assert rec["outputs"]["results/batchnorm/seed1/accuracy.csv"] == {"sha256": sha256_file(table),
+                                                                       "bytes": table.stat().st_size}
     figures = json.loads((results / "figures" / "provenance" / "batchnorm.json").read_text())
     assert "results/batchnorm/seed0/accuracy.csv" in figures["inputs"]
 

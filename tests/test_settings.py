@@ -13,6 +13,7 @@ import zipfile
 import pandas as pd
 import pytest
 from snakemake_runner import ROOT, copy_project, planned_rules, run_config, snakemake
+from snakemake_runner import caption as read_caption
 
 from dlscratch.registry import EXPERIMENTS, drawn_figures
 
@@ -48,7 +49,7 @@ def test_an_override_file_trains_only_the_variants_it_lists(tmp_path):
     assert list(loss.optimizer.unique()) == ["SGD", "Adam"]
     record = json.loads((work / "results" / "optimizer_mnist" / "seed0" / "provenance.json").read_text())
     assert set(record["settings"]["settings"]["optimizers"]) == {"SGD", "Adam"}
-    caption = (work / "results" / "figures" / "captions" / "fig6-09_optimizers_mnist.rst").read_text()
+    caption = read_caption(work, "fig6-09_optimizers_mnist")
     assert "SGD: sgd, lr 0.01; Adam: adam, lr 0.001" in caption and "Momentum" not in caption
     # the book's Fig 6-9 needs all four: the run says which it lacks and what restores them
     proc = snakemake(work, "-n", "fig6-09", configfiles=("config/test.yaml", two))
@@ -88,10 +89,9 @@ def test_labels_that_look_like_numbers_or_missing_values_round_trip(tmp_path):
     settings = {"optimizers": dict.fromkeys(["1", "NA", "null", "$x", " 0.5 "]), "steps": 30}
     paths = read_table(work / "results" / "optimizer_paths" / "paths.csv", optimizer_paths_schemas(settings)["paths"])
     assert list(paths.optimizer.unique()) == ["1", "NA", "null", "$x", " 0.5 "]
-    captions = work / "results" / "figures" / "captions"
-    assert "Path of 1, NA, null, $x on f" in (captions / "fig6-08_optimizer_paths.rst").read_text()
-    assert "Path of null on f" in (captions / "fig6-06_adagrad_path.rst").read_text()  # found by meaning
-    assert "Path of  0.5  on f" in (captions / "fig6-08x_other_optimizer_paths.rst").read_text()
+    assert "Path of 1, NA, null, $x on f" in read_caption(work, "fig6-08_optimizer_paths")
+    assert "Path of null on f" in read_caption(work, "fig6-06_adagrad_path")  # found by meaning
+    assert "Path of  0.5  on f" in read_caption(work, "fig6-08x_other_optimizer_paths")
 
 
 @pytest.mark.parametrize("table, key", [("1: {name: sgd}", "optimizer_mnist.optimizers"),
@@ -154,10 +154,14 @@ def test_a_damaged_table_fails_its_reader_naming_the_file(small_pipeline, tmp_pa
     proc = snakemake(work, check=False)
     assert proc.returncode != 0
     log = (work / "results" / "logs" / ("claims.log" if reader == "claims" else "figures/batchnorm.log")).read_text()
-    assert f"results/{table}: " in log and "snakemake --forcerun" in log, log[-2000:]
+    assert f"Error: results/{table}: cut: " in log and " --forcerun " in log and "Traceback" not in log, log[-2000:]
+    # one message per job that read it, in the terminal too, and no traceback
+    out = proc.stdout + proc.stderr
+    assert out.count(f"rule {reader}: results/{table}: cut: ") == 1 and "Traceback" not in out
     figure = work / "results" / "figures" / "fig6-19_batchnorm_grid_seeds.png"
     assert reader == "claims" or not figure.exists()  # no figure drawn from a damaged table
     assert reader == "plot_batchnorm" or not (work / "results" / "claims.csv").exists()
+    assert not (work / "results" / "index.html").exists()  # no page left linking what the failure removed
 
 
 # --------------------------------------------------------------------------- what reruns

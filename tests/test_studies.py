@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import toy_digits
 from snakemake_runner import copy_project, planned_rules, run_config, snakemake
+from snakemake_runner import caption as read_caption
 
 from dlscratch.choices import best_rates, largest_trainable, search_budgets
 from dlscratch.experiments.regularization import dropout, overfit_run, weight_decay
@@ -97,7 +98,7 @@ def test_the_studies_target_reuses_the_chapter_and_reports_every_study(small_pip
     results = work / "results"
     for stem in (f.stem for f in FIGURES.values() if EXPERIMENTS[f.experiment].study):
         assert (results / "figures" / f"{stem}.png").read_bytes()[:4] == b"\x89PNG", stem
-        assert (results / "figures" / "captions" / f"{stem}.rst").read_text().startswith("Study ")
+        assert read_caption(results.parent, stem).startswith("Study ")
     small = run_config("config/test.yaml")
     final = pd.read_csv(results / "study_regularization" / "seed0" / "final.csv")
     reused = {("weight_decay", v) for v in small["weight_decay"]["lambdas"]} | {

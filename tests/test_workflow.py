@@ -6,6 +6,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from snakemake_runner import caption as read_caption
 from snakemake_runner import copy_project, planned_rules, run_config, snakemake
 
 from dlscratch.registry import EXPERIMENTS, FIGURES, drawn_figures
@@ -35,17 +36,16 @@ def test_every_figure_is_made_as_png_and_pdf_with_its_caption(project):
         pdf = project / "results" / "figures" / f"{fig}.pdf"
         assert png.read_bytes()[:4] == b"\x89PNG", fig
         assert pdf.read_bytes()[:4] == b"%PDF", fig
-        caption = (project / "results" / "figures" / "captions" / f"{fig}.rst").read_text()
+        caption = read_caption(project, fig)
         assert caption.startswith("Fig 6-"), fig
     made = {p.stem for p in (project / "results" / "figures").glob("*.png")}
     assert made == set(DRAWN)
 
 
 def test_captions_state_the_settings_the_figures_were_drawn_with(project):
-    captions = project / "results" / "figures" / "captions"
-    assert "the first 2000 MNIST images, batch 32, 60 iterations" in (captions / "fig6-09_optimizers_mnist.rst").read_text()
-    assert "over 2 seeds (0, 1)" in (captions / "fig6-19_batchnorm_grid_seeds.rst").read_text()
-    assert "4 stds from 1 to 0.0001" in (captions / "fig6-19_batchnorm_grid.rst").read_text()
+    assert "the first 2000 MNIST images, batch 32, 60 iterations" in read_caption(project, "fig6-09_optimizers_mnist")
+    assert "over 2 seeds (0, 1)" in read_caption(project, "fig6-19_batchnorm_grid_seeds")
+    assert "4 stds from 1 to 0.0001" in read_caption(project, "fig6-19_batchnorm_grid")
 
 
 def test_every_rule_wrote_a_log(project):
@@ -230,7 +230,7 @@ def copy_with_results(project, tmp_path):
 
 @pytest.mark.parametrize(
     "override, key",
-    [("batchnorm:\n  lr: -0.01\n", "['batchnorm']['lr']"),
+    [("batchnorm:\n  lr: -0.01\n", "config key 'batchnorm.lr': -0.01 is less than or equal to the minimum of 0"),
      ("optimizer_mnist:\n  optimizers:\n    SGD: {name: adadelta}\n", "adadelta"),
      ("seeds: [1, 1]\n", "seeds"),
      ("dropout:\n  batch_size: 1000\n", "dropout.batch_size")],

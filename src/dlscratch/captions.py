@@ -12,6 +12,7 @@ import functools
 import jinja2
 
 from .optimizers import hyperparameters
+from .text import plural
 
 
 def hyper(spec):
@@ -23,6 +24,7 @@ def hyper(spec):
 
 _JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 _JINJA.filters["hyper"] = hyper
+_JINJA.filters["plural"] = plural
 _JINJA.filters["activation"] = lambda case, settings: settings["cases"][case]["activation"]
 
 

@@ -25,7 +25,9 @@ from .choices import best_rates, largest_trainable, panel_choice, search_budgets
 from .experiments.common import TAIL
 from .optimizers import hyperparameters
 from .registry import BOOK_OPTIMIZER_NAMES, BOOK_OPTIMIZERS, EXPERIMENTS, input_name
-from .tables import Schema, TableError, read_table, read_tables, write_table
+from .faults import damaged
+from .tables import Schema, read_table, read_tables, write_table
+from .text import markdown_cell, plural
 from .variants import describe, find
 
 LN10 = math.log(10)
@@ -94,7 +96,7 @@ def _row(claim, statement, quantity, per_seed, condition, deterministic=False, d
         "interval": "deterministic" if deterministic else "t, over seeds",
         "holds_in": f"{sum(flags)}/{len(flags)}",
         "verdict": "diverged" if n_diverged else over_trained,
-        "diverged": f"{n_diverged} of {len(seeds)} seeds diverged" if n_diverged else "",
+        "diverged": f"{n_diverged} of {plural(len(seeds), 'seed')} diverged" if n_diverged else "",
         "verdict_trained": over_trained,
         "detail": detail,
     }
@@ -548,6 +550,9 @@ def _interval(r):
         return f"{_number(r.mean)} (deterministic)"
     if not np.isfinite(r.mean):
         return ""
+    if not (np.isfinite(r.ci95_low) and np.isfinite(r.ci95_high)):  # fewer than two seeds measured it
+        measured = int(r.holds_in.split("/")[1]) if "/" in str(r.holds_in) else int(r.n_seeds)
+        return f"{_number(r.mean)} (interval n/a: {plural(measured, 'seed')})"
     return f"{_number(r.mean)} [{_number(r.ci95_low)}, {_number(r.ci95_high)}]"
 
 
@@ -572,13 +577,16 @@ CLAIMS_SCHEMA = {name: "str" for name in COLUMNS} | {"n_seeds": "int", "mean": "
                                                       "ci95_high": "float"}
 
 
+CLAIMS_TABLE_SCHEMA = Schema(CLAIMS_SCHEMA, rows=None, rule="claims",
+                             optional=("quantity", "per_seed", "interval", "holds_in", "diverged", "detail"))
+
+
 def read_claims(path):
     """claims.csv, checked: its columns and their types, a known verdict in every row."""
-    optional = ("quantity", "per_seed", "interval", "holds_in", "diverged", "detail")
-    table = read_table(path, Schema(CLAIMS_SCHEMA, rows=None, rule="claims", optional=optional))
+    table = read_table(path, CLAIMS_TABLE_SCHEMA)
     unknown = set(table["verdict"]) - set(VERDICTS)
     if unknown:
-        raise TableError(f"{path}: unknown verdicts {sorted(unknown)}; remake it with `snakemake --forcerun claims`")
+        raise damaged(path, f"unknown verdicts {sorted(unknown)}", "claims")
     return table
 
 
@@ -593,9 +601,10 @@ are compared: within a seed they share initial weights and minibatches).
 
 
 def claims_markdown(claims):
-    """The claims table as Markdown (pandas, through tabulate)."""
-    table = display_table(claims).assign(verdict=lambda t: "**" + t["verdict"] + "**")
-    return MARKDOWN_HEAD + table.to_markdown(index=False) + "\n"
+    """The claims table as Markdown (pandas, through tabulate). Every cell is escaped
+    (``dlscratch.text.markdown_cell``): a label in a statement renders as the text it is."""
+    table = display_table(claims).map(markdown_cell).assign(verdict=lambda t: "**" + t["verdict"] + "**")
+    return MARKDOWN_HEAD + table.to_markdown(index=False, disable_numparse=True) + "\n"
 
 
 def write_claims(snakemake):

@@ -16,15 +16,24 @@ The schema (workflow/schemas/config.schema.yaml) checks types, ranges and names;
 import copy
 import math
 import numbers
+import sys
 
 import yaml
 
 from .experiments.regularization import lambda_label
 from .registry import EXPERIMENTS
+from .text import check_text
 
 
 class ConfigError(ValueError):
     pass
+
+
+def refuse(message):
+    """Stop the workflow before any job runs, with one message and no traceback: the fault
+    is in what the user gave (a setting, a target, a damaged file), not in the workflow."""
+    print(message, file=sys.stderr)
+    sys.exit(1)
 
 
 def _fail(key, message):
@@ -76,6 +85,37 @@ def resolve_config(base, configfiles=(), command_line=None):
     return config
 
 
+def _texts(value, key="", variant_tables=()):
+    """Refuse any text of the settings (a label, a path, any string) that cannot be shown as
+    text everywhere it lands (``dlscratch.text``): labels are the keys of variant tables."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{key}.{k}" if key else str(k)
+            if isinstance(k, str):
+                message = check_text(k, key or "(top level)", label=key in variant_tables)
+                if message:
+                    raise ConfigError(message)
+            _texts(v, here, variant_tables)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _texts(v, f"{key}[{i}]", variant_tables)
+    elif isinstance(value, str):
+        message = check_text(value, key)
+        if message:
+            raise ConfigError(message)
+
+
+def schema_message(error):
+    """A schema violation (the jsonschema error behind Snakemake's ``validate``) as one line
+    naming the key: "config key 'batchnorm.lr': -1 is less than or equal to the minimum of 0"."""
+    cause = error if hasattr(error, "absolute_path") else (error.__context__ or error.__cause__)
+    if cause is None or not hasattr(cause, "absolute_path"):
+        return f"config: {error}"
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in cause.absolute_path).lstrip(".")
+    where = f"config key '{path}'" if path else "config"
+    return f"{where}: {cause.message} (checked against workflow/schemas/config.schema.yaml)"
+
+
 def _labels(key, table):
     for label in table:
         if not isinstance(label, str):
@@ -99,6 +139,8 @@ def _finite(value, key):
 
 def check_config(config):
     """Raise ConfigError naming the key of the first inconsistent value."""
+    _texts(config, variant_tables={f"{name}.{e.variant_table}" for name, e in EXPERIMENTS.items()
+                                   if e.variant_table and e.variant_table != "lambdas"})
     _finite(config, "")
     seeds = config["seeds"]
     if len(seeds) != len(set(seeds)):

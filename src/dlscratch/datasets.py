@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_writer
+from .atomic import OutputError, atomic_writer
 
 # The repository's committed copy; DLSCRATCH_MNIST_DIR points elsewhere if needed.
 DEFAULT_DATA_DIR = Path(
@@ -109,7 +109,7 @@ def load_raw(data_dir=None, cache_dir=None):
             try:
                 with atomic_writer(cached) as f:
                     np.save(f, array)
-            except OSError:
+            except OutputError:
                 pass  # a read-only checkout still loads, just without a cache
         arrays[name] = array
     return arrays

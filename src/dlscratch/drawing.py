@@ -18,6 +18,7 @@ from . import plotting  # noqa: E402  (after choosing the backend)
 from .atomic import write_text  # noqa: E402
 from .captions import render  # noqa: E402
 from .tables import read_tables  # noqa: E402
+from .text import rst_caption  # noqa: E402
 
 
 def first_seed(table, seed):
@@ -42,8 +43,8 @@ def draw_figures(snakemake):
         caption = render(spec["number"], spec["title"], spec["caption"], settings=params.settings,
                          variants=spec["variants"], seeds=params.seeds, band=spec["band"], **found)
         for path in outputs[spec["stem"]]:
-            if path.endswith(".rst"):
-                write_text(path, caption + "\n")
+            if path.endswith(".rst"):  # for Snakemake's report: escaped, so a label is shown as text
+                write_text(path, rst_caption(caption) + "\n")
             else:
                 plotting.save_figure(figure, path)
                 # The first save settles the layout; the other formats reuse it instead of running

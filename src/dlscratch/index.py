@@ -16,7 +16,9 @@ from .atomic import write_text
 from .captions import label as figure_label
 from .claims import display_table, read_claims
 from .registry import EXPERIMENTS, SECTIONS, drawn_figures
-from .tables import TableError
+from .provenance import check_files
+from .faults import damaged
+from .text import caption_text
 
 
 def experiment_times(benchmark_paths):
@@ -26,10 +28,12 @@ def experiment_times(benchmark_paths):
     rows = []
     for path in benchmark_paths:
         path = Path(path)
-        bench = pd.read_csv(path, sep="\t")
+        try:
+            bench = pd.read_csv(path, sep="\t")
+        except (OSError, ValueError, pd.errors.ParserError):
+            bench = pd.DataFrame()
         if bench.empty or not {"s", "max_rss"} <= set(bench.columns):
-            raise TableError(f"{path}: not a Snakemake benchmark record (columns s and max_rss); delete it and "
-                             "rerun its job (`snakemake --forcerun <its rule>`)")
+            raise damaged(path, "not a Snakemake benchmark record (columns s and max_rss)")
         bench = bench.iloc[-1]
         experiment = path.stem if path.parent.name == "benchmarks" else path.parent.name
         rows.append({"experiment": experiment, "seconds": float(bench["s"]), "max_rss_mb": float(bench["max_rss"])})
@@ -182,8 +186,33 @@ def index_html(config, claims, captions, benchmark_paths, missing=()):
 
 
 def write_index(snakemake):
-    """The index job: figures, their captions, the claims and the job times in, the page out."""
-    captions = {Path(p).name.removesuffix(".rst"): Path(p).read_text().strip() for p in snakemake.input.captions}
+    """The index job: figures, their captions, the claims and the job times in, the page out.
+    Every figure, caption and the claims table must first hold what its job wrote (by the
+    provenance records): the page shows nothing swapped, cut or changed."""
+    check_files([*snakemake.input.figures, *snakemake.input.captions, snakemake.input.claims],
+                snakemake.input.provenance)
+    captions = {Path(p).name.removesuffix(".rst"): caption_text(Path(p).read_text().strip())
+                for p in snakemake.input.captions}
     claims = read_claims(snakemake.input.claims)
-    write_text(snakemake.output[0], index_html(snakemake.params.config, claims, captions, snakemake.input.benchmarks,
+    write_text(snakemake.output.html, index_html(snakemake.params.config, claims, captions, snakemake.input.benchmarks,
                                                snakemake.params.missing))
+
+
+def stale_links(path):
+    """The files beside the page at ``path`` that it links (images and links) and that do
+    not exist: a page left by an earlier run after a job that drew a figure failed."""
+    from html.parser import HTMLParser
+
+    page = Path(path)
+    if not page.exists():
+        return []
+    links = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            for name, value in attrs:
+                if name in ("src", "href") and value and not value.startswith(("#", "http:", "https:", "mailto:")):
+                    links.append(value.split("#")[0])
+
+    Links().feed(page.read_text(encoding="utf-8", errors="replace"))
+    return [link for link in dict.fromkeys(links) if link and not (page.parent / link).exists()]

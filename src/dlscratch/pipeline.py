@@ -13,10 +13,16 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from .atomic import write_text
-from .datasets import load_mnist
+from .atomic import OutputError, write_text
+from .datasets import MnistDataError, load_mnist
 from .provenance import record, to_json
+from .faults import TableError
 from .tables import read_tables, write_table
+
+# Faults of the job's inputs or surroundings, not of the code: a damaged or unreadable table or
+# record, a damaged MNIST file, an output that cannot be written. Each is one message that
+# names the file, what is wrong and the remedy; a traceback would only bury it.
+EXPECTED_FAULTS = (TableError, MnistDataError, OutputError)
 
 
 def keep_freed_memory():
@@ -51,8 +57,10 @@ def job(snakemake):
     (OpenBLAS gains only 1.4x from a second thread on these small matrices, and collapses
     when its threads must share a core).
 
-    Exceptions are written to the log with their traceback, then re-raised so the job
-    fails (and Snakemake removes its outputs).
+    An expected fault (``EXPECTED_FAULTS``) fails the job with its one message, in the log
+    and in the terminal, and no traceback. Any other exception is a bug: it is written to
+    the log with its traceback, then re-raised. Either way Snakemake removes the job's
+    outputs.
     """
     log_path = snakemake.log[0]
     keep_freed_memory()
@@ -69,6 +77,10 @@ def job(snakemake):
             try:
                 yield
                 _write_provenance(snakemake, blas)
+            except EXPECTED_FAULTS as fault:
+                print(f"Error: {fault}")
+                print(f"rule {snakemake.rule}: {fault}", file=sys.__stderr__, flush=True)
+                raise SystemExit(1) from None
             except BaseException:
                 traceback.print_exc()
                 raise

@@ -21,6 +21,7 @@ from matplotlib.patches import Rectangle
 from .atomic import atomic_writer
 from .choices import best_rates, largest_trainable, panel_choice, search_budgets, strength_table
 from .smoothing import smooth_curve
+from .text import plural, shorten
 from .variants import std_meaning
 
 MARKERS = ("o", "x", "s", "D", "^", "v")
@@ -60,9 +61,13 @@ def _label_outer(ax, i, n, ncols, xlabel, ylabel):
         ax.tick_params(labelbottom=False)
 
 
+LABEL_WIDTH = 40  # characters of a label shown in a legend or a title (tables and claims keep it whole)
+
+
 def _text(label):
-    """A variant's label as matplotlib shows it literally (a '$' would start mathtext)."""
-    return str(label).replace("$", r"\$")
+    """A variant's label as matplotlib shows it literally (a '$' would start mathtext), cut to
+    ``LABEL_WIDTH`` characters with an ellipsis so that a long one stays inside the figure."""
+    return shorten(label, LABEL_WIDTH).replace("$", r"\$")
 
 
 def _rows(table, column, value):
@@ -108,7 +113,7 @@ def _draw_band(ax, x, matrix, **style):
 def _diverged_seeds(matrix):
     """Suffix for a band label: how many seeds (columns) contain NaN, or '' if none."""
     n_bad = int((~np.isfinite(matrix)).any(axis=0).sum())
-    return f" (diverged in {n_bad}/{matrix.shape[1]} seeds)" if n_bad else ""
+    return f" (diverged in {n_bad}/{plural(matrix.shape[1], 'seed')})" if n_bad else ""
 
 
 def _note(ax, text):
@@ -229,7 +234,7 @@ def plot_loss_band(loss, group, order, ylim):
         x, raw = _seed_matrix(_rows(loss, group, name), "iteration", "loss")
         smoothed = np.column_stack([_smoothed(column)[0] for column in raw.T])
         _draw_band(ax, x, smoothed, label=_text(name) + _diverged_seeds(raw))
-    ax.set_title(f"mean and min–max over {loss['seed'].nunique()} seeds")
+    ax.set_title(f"mean and min–max over {plural(loss['seed'].nunique(), 'seed')}")
     _loss_axes(ax, ylim)
     return fig
 
@@ -292,7 +297,7 @@ def _bn_band_panel(ax, rows):
         _draw_band(ax, x, acc, **style)
         n_bad = runs.loc[np.isfinite(runs["diverged_at"]), "seed"].nunique()
         if n_bad:
-            notes.append(f"{short} diverged in {n_bad}/{acc.shape[1]} seeds")
+            notes.append(f"{short} diverged in {n_bad}/{plural(acc.shape[1], 'seed')}")
     _note(ax, "\n".join(notes))
 
 
@@ -565,7 +570,7 @@ def tuned_loss_curves(tables, variants, settings, seeds):
         matrix = np.column_stack(curves)
         _draw_band(ax, np.arange(1, len(matrix) + 1), matrix, label=_text(name) + _diverged_seeds(matrix),
                    marker=MARKERS[i % len(MARKERS)], markevery=LOSS_MARKERS_EVERY)
-    ax.set_title(f"each optimizer at its best rate; mean and min–max over {len(seeds)} seeds")
+    ax.set_title(f"each optimizer at its best rate; mean and min–max over {plural(len(seeds), 'seed')}")
     _loss_axes(ax, (0, 1))
     return fig, {"chosen": chosen}
 

@@ -284,7 +284,7 @@ GRADIENT = (
     "Arrows of −∇f = (−x/10, −2y) on a grid every {{ settings.arrow_step }} over x in "
     "[{{ settings.x_range | join(', ') }}], y in [{{ settings.y_range | join(', ') }}]: they point mostly along y, "
     "and most do not point at the minimum (0, 0), which is why SGD zig-zags.")
-SEED = "{% if band %}Mean line and min–max band over {{ seeds | length }} seeds ({{ seeds | join(', ') }}).{% else %}Seed {{ seeds[0] }}.{% endif %}"
+SEED = "{% if band %}Mean line and min–max band over {{ seeds | length | plural('seed') }} ({{ seeds | join(', ') }}).{% else %}Seed {{ seeds[0] }}.{% endif %}"
 PATHS = (
     "Path of {{ variants | join(', ') }} on f(x, y) = x²/20 + y² from ({{ settings.start | join(', ') }}), "
     "{{ settings.steps }} updates, every point drawn; "
@@ -344,7 +344,7 @@ SEARCH_GRID = _SEARCH + ("The best {{ [settings.top, settings.trials] | min }} t
 SEARCH_SCATTER = _SEARCH + ("Every trial{% if band %} of every seed, ranked together,{% endif %} coloured by its "
                             "final validation accuracy; the top 5 circled. " + SEED)
 
-_STUDY_SEEDS = "{{ seeds | length }} seeds ({{ seeds | join(', ') }}): mean line and min–max band."
+_STUDY_SEEDS = "{{ seeds | length | plural('seed') }} ({{ seeds | join(', ') }}): mean line and min–max band."
 STUDY_LR = (
     "Final training loss (mean over the last iterations) and test accuracy of each optimizer "
     "({{ settings.optimizers | join(', ') }}, other hyperparameters at the book's defaults) at every learning rate of "

@@ -16,13 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import write_text
+from .faults import TableError, damaged
+from .provenance import check_files
 
 FLOAT_FORMAT = "%.9g"  # round-trips float32 exactly
 TYPES = {"int": "int64", "float": "float64", "str": str}
-
-
-class TableError(ValueError):
-    """A table that does not hold what the run that made it must have written."""
 
 
 def write_table(table, path):
@@ -34,14 +32,16 @@ def write_table(table, path):
 class Schema:
     """What a table file holds: ``columns`` (name -> "int", "float" or "str", in order),
     ``rows`` (how many its settings imply) and ``values`` (column -> the values it must hold,
-    all of them and nothing else). ``rule`` is the rule that writes it (for the message).
-    Text columns are never empty, except those named in ``optional``."""
+    all of them and nothing else). ``rule`` is the rule that writes it (for the message), and
+    ``provenance`` the record its job writes of it. Text columns are never empty, except
+    those named in ``optional``."""
 
     columns: dict
     rows: int
     values: dict = field(default_factory=dict)
     rule: str = ""
     optional: tuple = ()
+    provenance: str = ""
 
     def with_values(self, **values):
         return replace(self, values={**self.values, **values})
@@ -51,38 +51,46 @@ class Schema:
 
 
 def _damaged(path, problem, schema):
-    remake = f"snakemake --forcerun {schema['rule']}" if schema.get("rule") else "snakemake --forcerun <its rule>"
-    return TableError(f"{path}: {problem}. The table is damaged or was made by other settings; delete it and "
-                      f"run snakemake again, or remake it with `{remake}` (add your --configfile options).")
+    return damaged(path, problem, schema.get("rule"))
 
 
 def read_table(path, schema):
-    """The table at ``path``, checked against ``schema`` (a ``Schema`` or its ``as_params``)."""
+    """The table at ``path``, checked against ``schema`` (a ``Schema`` or its ``as_params``).
+    A damaged table is a ``TableError`` that says what is wrong, in one of these words:
+    unreadable, empty, cut, wrong columns, wrong types, wrong number of rows, an empty
+    label, wrong seed, or values other than its settings imply."""
     schema = schema.as_params() if isinstance(schema, Schema) else schema
     columns = schema["columns"]
     try:
         raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise _damaged(path, "missing", schema) from None
     except OSError as error:
-        raise _damaged(path, f"cannot be read ({error.strerror})", schema) from error
+        raise _damaged(path, f"unreadable ({error.strerror})", schema) from None
+    if not raw:
+        raise _damaged(path, "empty (0 bytes)", schema)
     if not raw.endswith(b"\n"):
-        raise _damaged(path, "does not end with a line end, so its last row was cut", schema)
+        raise _damaged(path, "cut: its last line has no line end, so its last row was cut", schema)
     header = raw.split(b"\n", 1)[0].decode("utf-8", "replace")
     if header.split(",") != list(columns):
-        raise _damaged(path, f"has the columns {header!r}, expected {','.join(columns)!r}", schema)
+        raise _damaged(path, f"wrong columns: {header!r}, expected {','.join(columns)!r}", schema)
     floats = [name for name, kind in columns.items() if kind == "float"]
     try:
         table = pd.read_csv(path, dtype={name: TYPES[kind] for name, kind in columns.items()},
                             keep_default_na=False, na_values={name: [""] for name in floats})
     except (ValueError, pd.errors.ParserError) as error:
-        raise _damaged(path, f"does not parse as its columns' types ({error})", schema) from error
+        raise _damaged(path, f"wrong types: it does not parse as its columns' types ({error})", schema) from None
     if schema["rows"] is not None and len(table) != schema["rows"]:
-        raise _damaged(path, f"has {len(table)} rows, expected {schema['rows']}", schema)
+        raise _damaged(path, f"wrong number of rows: {len(table)}, expected {schema['rows']}", schema)
     for name, kind in columns.items():
         if kind == "str" and name not in schema["optional"] and (table[name] == "").any():
             raise _damaged(path, f"has an empty {name!r} in row {int((table[name] == '').idxmax()) + 2}", schema)
     for name, wanted in schema["values"].items():
         found = table[name].unique().tolist()
         if not _same_values(found, wanted, columns[name] == "float"):
+            if name == "seed":
+                raise _damaged(path, f"wrong seed: it holds the rows of seed {', '.join(map(str, sorted(found)))}, "
+                               f"expected seed {', '.join(map(str, sorted(wanted)))}", schema)
             raise _damaged(path, f"holds {name} {sorted(map(str, found))}, expected {sorted(map(str, wanted))}",
                            schema)
     return table
@@ -96,6 +104,12 @@ def _same_values(found, wanted, floats):
                                                                          for w in wanted)
 
 
-def read_tables(paths, schemas):
-    """The tables at ``paths``, each checked against ``schemas[path]``, concatenated."""
+def read_tables(paths, schemas, provenance=True):
+    """The tables at ``paths``, each checked against ``schemas[path]``, concatenated. With
+    ``provenance``, each whose schema names the record its job wrote
+    (``dlscratch.provenance``) must first hold exactly what that job wrote: a swapped, cut or
+    changed table is refused even where it would pass its schema."""
+    recorded = [str(p) for p in paths if schemas[str(p)].get("provenance")] if provenance else []
+    if recorded:
+        check_files(recorded, [schemas[p]["provenance"] for p in recorded], {p: schemas[p].get("rule") for p in recorded})
     return pd.concat([read_table(path, schemas[str(path)]) for path in paths], ignore_index=True)

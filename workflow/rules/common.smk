@@ -4,9 +4,11 @@
 import dataclasses
 import os
 import re
+import sys
 
-from dlscratch.config import check_config
+from dlscratch.claims import CLAIMS_TABLE_SCHEMA
 from dlscratch.experiments.regularization import baseline_epochs, lambda_label
+from dlscratch.index import stale_links
 from dlscratch.registry import (
     EXPERIMENTS,
     FIGURES,
@@ -17,8 +19,7 @@ from dlscratch.registry import (
     table_source,
 )
 from dlscratch.sources import source_files
-
-check_config(config)
+from dlscratch.verify import report as verify_report
 
 SEEDS = config["seeds"]
 FIRST_SEED = SEEDS[0]
@@ -87,10 +88,27 @@ def seeds_of(experiment):
     return config[EXPERIMENTS[experiment].seeds_key]
 
 
+def provenance_path(experiment, seed, part=None):
+    """The provenance record of the job of ``experiment`` for ``seed`` (and ``part``), as
+    its rule writes it (wildcards allowed)."""
+    where = seed_dir(experiment, seed)
+    if part is None:
+        return f"{where}/provenance.json"
+    if EXPERIMENTS[experiment].part_tables:
+        return f"{where}/{part}/provenance.json"
+    return (
+        f"{where}/{EXPERIMENTS[experiment].part_path.format(part=part)}.provenance.json"
+    )
+
+
+BASELINE_PROVENANCE = "results/overfit_baseline/seed{seed}/provenance.json"
+
+
 def schemas(experiment, seeds=None):
     """{table file: its schema (dlscratch.tables.Schema, as params)} of every table file of
     an experiment (parts included) for ``seeds`` (its own by default): what a job reading
-    one checks it against.
+    one checks it against, with the rule that writes it and the provenance record its job
+    writes of it (the reader checks the file against that record first).
     """
     exp = EXPERIMENTS[experiment]
     seeds = seeds_of(experiment) if seeds is None else seeds
@@ -101,17 +119,32 @@ def schemas(experiment, seeds=None):
     for seed in seeds if exp.seeded else [None]:
         for stem, schema in exp.schemas(settings).items():
             name = exp.part_path.format(part=stem) if stem in parts else stem
+            part = (
+                stem
+                if stem in parts
+                else stem.split("/")[0] if exp.part_tables else None
+            )
             if stem in SHARED_PARTS.get(experiment, []):
-                writer = "overfit_baseline"
+                writer, record = "overfit_baseline", BASELINE_PROVENANCE.format(
+                    seed=seed
+                )
             elif exp.combine and stem in final:
-                writer = f"{experiment}_combine"
+                writer, record = f"{experiment}_combine", provenance_path(
+                    experiment, seed
+                )
             else:
-                writer = experiment
-            schema = dataclasses.replace(schema, rule=writer)
+                writer, record = experiment, provenance_path(experiment, seed, part)
+            schema = dataclasses.replace(schema, rule=writer, provenance=record)
             if seed is not None:
                 schema = schema.with_values(seed=[seed])
             out[f"{seed_dir(experiment, seed)}/{name}.csv"] = schema.as_params()
     return out
+
+
+def records_of(files, table_schemas):
+    """The provenance records of the jobs that wrote ``files`` (in their schemas), once
+    each: inputs of a job that checks the files against them."""
+    return list(dict.fromkeys(table_schemas[f]["provenance"] for f in files))
 
 
 def table_files(experiment, seeds=None):
@@ -325,3 +358,191 @@ def all_outputs(studies=False):
         if EXPERIMENTS[name].study == studies:
             files += figure_files(name)
     return files + ["results/claims.md", "results/claims.csv", "results/index.html"]
+
+
+# --------------------------------------------------------------------------- what the run wrote
+
+
+def job_outputs(name, seed, part=None):
+    """The tables the job of experiment ``name`` for ``seed`` (and ``part``) writes; also
+    what its combining job writes (no part). Wildcards allowed."""
+    experiment, where = EXPERIMENTS[name], seed_dir(name, seed)
+    if part is None:
+        tables = experiment.tables(config[name])
+        return [f"{where}/{stem}.csv" for stems in tables.values() for stem in stems]
+    if experiment.part_tables:
+        return [f"{where}/{part}/{table}.csv" for table in experiment.part_tables]
+    return [f"{where}/{experiment.part_path.format(part=part)}.csv"]
+
+
+def run_jobs():
+    """Every job of the current run (the studies' too when asked for), as dlscratch.verify
+    checks them: its rule, its provenance record and the files it wrote."""
+    jobs = []
+    for name, experiment in EXPERIMENTS.items():
+        if not reported(name):
+            continue
+        for seed in seeds_of(name) if experiment.seeded else [None]:
+            if experiment.parts is None or experiment.combine:
+                jobs.append(
+                    {
+                        "rule": f"{name}_combine" if experiment.combine else name,
+                        "provenance": provenance_path(name, seed),
+                        "outputs": job_outputs(name, seed),
+                    }
+                )
+            for part in experiment.parts(config[name]) if experiment.parts else []:
+                if part not in SHARED_PARTS.get(name, []):
+                    jobs.append(
+                        {
+                            "rule": name,
+                            "provenance": provenance_path(name, seed, part),
+                            "outputs": job_outputs(name, seed, part),
+                        }
+                    )
+    if BASELINE_EPOCHS is not None:
+        for seed in SEEDS:
+            jobs.append(
+                {
+                    "rule": "overfit_baseline",
+                    "provenance": BASELINE_PROVENANCE.format(seed=seed),
+                    "outputs": [
+                        f"results/weight_decay/seed{seed}/lambda{lambda_label(0)}.csv",
+                        f"results/dropout/seed{seed}/without.csv",
+                    ],
+                }
+            )
+    for name in DRAWN:
+        if reported(name):
+            outputs = [str(f) for f in figure_outputs(name)]
+            jobs.append(
+                {
+                    "rule": f"plot_{name}",
+                    "provenance": f"results/figures/provenance/{name}.json",
+                    "outputs": outputs,
+                }
+            )
+    jobs.append(
+        {
+            "rule": "claims",
+            "provenance": "results/claims.provenance.json",
+            "outputs": ["results/claims.csv", "results/claims.md"],
+        }
+    )
+    jobs.append(
+        {
+            "rule": "index",
+            "provenance": "results/index.provenance.json",
+            "outputs": ["results/index.html"],
+        }
+    )
+    return jobs
+
+
+def run_schemas():
+    """The schema of every table of the current run (dlscratch.tables), and the claims'."""
+    out = {
+        "results/claims.csv": dataclasses.replace(
+            CLAIMS_TABLE_SCHEMA, rule="claims"
+        ).as_params()
+    }
+    for name in EXPERIMENTS:
+        if reported(name):
+            out.update(schemas(name))
+    return out
+
+
+def verified(wildcards):
+    """`snakemake verify`: check results/ against what the run wrote (dlscratch.verify),
+    while the DAG is built, so that its report is all that is printed: one line per file
+    that is not what the run wrote, with the command that remakes it, and exit status 1.
+    """
+    jobs = run_jobs()
+    if not any(os.path.exists(job["provenance"]) for job in jobs):
+        refuse(
+            "verify: results/ holds no run of these settings yet: run the workflow first "
+            f"(`{RERUN}`)"
+        )
+    lines, ok = verify_report(jobs, run_schemas())
+    os.makedirs("results/logs", exist_ok=True)
+    with open("results/logs/verify.log", "w") as log:
+        log.write("\n".join(lines) + "\n")
+    if not ok:
+        refuse("\n".join(lines))
+    print("\n".join(lines), file=sys.stderr)
+    return []
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def figure_targets():
+    """The names `snakemake <target>` accepts for the book's figures (fig6-01, ...)."""
+    return sorted(book_figure_targets())
+
+
+def answer_unknown_target(wildcards):
+    """A target that names no file of this workflow and none of its rules: list the targets."""
+    from difflib import get_close_matches
+
+    name = wildcards.target
+    padded = re.sub(r"^fig6-(\d)$", r"fig6-0\1", name)
+    known = figure_targets() + ["all", "studies", "verify"]
+    close = (
+        [padded]
+        if padded in known and padded != name
+        else get_close_matches(name, known, n=1)
+    )
+    hint = f" Did you mean {close[0]}?" if close else ""
+    refuse(
+        f"unknown target {name!r}.{hint} The figure targets are {', '.join(figure_targets())}; "
+        "the others are all (the default: the whole chapter), studies (the studies beyond the book, "
+        "with the chapter) and verify (check results/ against what the run wrote). A file of "
+        "results/ is a target too."
+    )
+
+
+def creating_report():
+    """Whether Snakemake is building its report (`snakemake --report`) rather than running
+    the workflow. Snakemake does not tell a workflow; its report builds the DAG from inside
+    Workflow.create_report, so the call stack says it."""
+    frame = sys._getframe()
+    while frame is not None:
+        if (
+            frame.f_code.co_name == "create_report"
+            and "workflow" in frame.f_code.co_filename
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def ready_for_report(files):
+    """``files`` (a target's), unless a report is asked for before they exist: then say that
+    the workflow must run first (Snakemake would fail on the first missing figure, after a
+    warning for each file it has no record of)."""
+    if creating_report():
+        shown = [
+            f for f in files if f.startswith("results/figures/") and f.endswith(".png")
+        ]
+        missing = [f for f in shown if not os.path.exists(f)]
+        if missing:
+            refuse(
+                f"--report: {len(missing)} of the {len(shown)} figures the report shows do not exist yet "
+                f"(the first: {missing[0]}); run the workflow first (`{RERUN}`, with the same target), "
+                "then build the report"
+            )
+    return files
+
+
+def drop_stale_index(path="results/index.html"):
+    """After a failed run: remove the page if it links a figure that a failed job removed
+    (Snakemake deletes a failed job's outputs), so that no page links what is not there.
+    The next successful run writes it again."""
+    missing = stale_links(path)
+    if missing:
+        os.remove(path)
+        logger.warning(
+            f"{path} removed: it linked {len(missing)} file(s) that a failed job removed "
+            f"(the first: {missing[0]}); the next successful run writes it again"
+        )

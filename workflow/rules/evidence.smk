@@ -4,6 +4,10 @@
 rule claims:
     input:
         unpack(claim_inputs),
+        provenance=lambda wildcards: records_of(
+            [f for files in claim_inputs(wildcards).values() for f in files],
+            claim_schemas(),
+        ),
         code=code(scripts=["claims.py"]),
     output:
         csv="results/claims.csv",
@@ -39,9 +43,18 @@ rule index:
         ],
         claims="results/claims.csv",
         benchmarks=lambda wildcards: benchmark_files(),
+        # the records the figures, captions and claims are checked against before the page
+        # shows them
+        provenance=lambda wildcards: [
+            f"results/figures/provenance/{name}.json"
+            for name in DRAWN
+            if reported(name)
+        ]
+        + ["results/claims.provenance.json"],
         code=code(scripts=["index.py"]),
     output:
-        "results/index.html",
+        html="results/index.html",
+        provenance="results/index.provenance.json",
     log:
         "results/logs/index.log",
     localrule: True
@@ -62,10 +75,10 @@ rule index:
 rule studies:
     default_target: False
     input:
-        all_outputs(studies=True),
-        "results/claims.csv",
-        "results/claims.md",
-        "results/index.html",
+        lambda wildcards: ready_for_report(
+            all_outputs(studies=True)
+            + ["results/claims.csv", "results/claims.md", "results/index.html"]
+        ),
     localrule: True
 
 
@@ -79,3 +92,34 @@ for target, files in book_figure_targets().items():
         input:
             files,
         localrule: True
+
+
+# `snakemake --cores 1 verify`: does results/ still hold what the run wrote? One line per
+# file that does not, with the command that remakes it (dlscratch.verify; exit status 1).
+rule verify:
+    input:
+        verified,
+    log:
+        "results/logs/verify.log",
+    localrule: True
+    conda:
+        "../envs/dlscratch.yaml"
+    shell:
+        "true"
+
+
+# Any other bare name given as a target: say which targets there are.
+rule unknown_target:
+    input:
+        answer_unknown_target,
+    output:
+        "{target}",
+    log:
+        "results/logs/unknown_target/{target}.log",
+    wildcard_constraints:
+        target=r"[^/.]+",
+    localrule: True
+    conda:
+        "../envs/dlscratch.yaml"
+    shell:
+        "false"

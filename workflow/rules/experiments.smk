@@ -9,16 +9,16 @@ for name, experiment in EXPERIMENTS.items():
     tables = experiment.tables(config[name])
     if experiment.parts is None:
         outputs = [f"{where}/{stem}.csv" for stems in tables.values() for stem in stems]
-        provenance = f"{where}/provenance.json"
+        provenance = provenance_path(name, "{seed}")
         job_benchmark = benchmark(name, "{seed}" if experiment.seeded else None)
     elif experiment.part_tables:  # a part writes several tables: <part>/<table>.csv
         outputs = [f"{where}/{{part}}/{table}.csv" for table in experiment.part_tables]
-        provenance = f"{where}/{{part}}/provenance.json"
+        provenance = provenance_path(name, "{seed}", "{part}")
         job_benchmark = benchmark(name, "{seed}", "{part}")
     else:
         part = experiment.part_path.format(part="{part}")
         outputs = [f"{where}/{part}.csv"]
-        provenance = f"{where}/{part}.provenance.json"
+        provenance = provenance_path(name, "{seed}", "{part}")
         job_benchmark = benchmark(name, "{seed}", "{part}")
 
     rule:
@@ -65,6 +65,11 @@ for name, experiment in EXPERIMENTS.items():
                     part=experiment.parts(config[name]),
                     allow_missing=True,
                 ),
+                provenance=expand(
+                    provenance_path(name, "{seed}", "{part}"),
+                    part=experiment.parts(config[name]),
+                    allow_missing=True,
+                ),
                 code=code(experiment.combine_module, scripts=["experiment.py"]),
             output:
                 [f"{where}/{stem}.csv" for stems in tables.values() for stem in stems],
@@ -80,7 +85,9 @@ for name, experiment in EXPERIMENTS.items():
             params:
                 combine=experiment.qualified_combine,
                 # its own seed's (a study may ask for seeds the chapter has not)
-                schemas=lambda wildcards, name=name: schemas(name, [int(wildcards.seed)]),
+                schemas=lambda wildcards, name=name: schemas(
+                    name, [int(wildcards.seed)]
+                ),
             script:
                 "../scripts/experiment.py"
 
@@ -98,7 +105,7 @@ if BASELINE_EPOCHS is not None:
         output:
             f"results/weight_decay/seed{{seed}}/lambda{lambda_label(0)}.csv",
             "results/dropout/seed{seed}/without.csv",
-            provenance="results/overfit_baseline/seed{seed}/provenance.json",
+            provenance=BASELINE_PROVENANCE,
         log:
             "results/logs/overfit_baseline/seed{seed}.log",
         benchmark:

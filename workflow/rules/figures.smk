@@ -11,6 +11,10 @@ for name in DRAWN:
             f"plot_{name}"
         input:
             **figure_tables(name),
+            provenance=records_of(
+                [f for files in figure_tables(name).values() for f in files],
+                figure_schemas(name),
+            ),
             code=code(scripts=["plot.py"]),
         output:
             figure_outputs(name),
