@@ -20,7 +20,9 @@ from dlscratch.config import (
     refuse,
     resolve_config,
     schema_message,
+    schema_validator,
 )
+from dlscratch.runs import RUNS_FILE, read_runs, run_config, selected
 
 
 configfile: os.path.join(workflow.basedir, "config", "config.yaml")
@@ -49,6 +51,31 @@ except WorkflowError as error:
     refuse(schema_message(error))
 except ConfigError as error:
     refuse(str(error))
+
+
+# The named runs of config/runs.yaml (dlscratch.runs): each the settings above with its own on
+# top, checked the same way; `snakemake compare` builds them beside this one (--config
+# 'runs=[a,b]': only those). A fault names the run and the key, before any job runs.
+# Only `snakemake compare` (and verify and prune, which cover the runs) needs them: a fault
+# stops those, and is a warning otherwise (RUN_ERRORS), so that a broken runs file or a run
+# that does not fit your --configfile never stops the book's run.
+SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
+RUN_SPECS, RUN_CONFIGS, RUN_ERRORS, SELECTED = {}, {}, {}, []
+try:
+    RUN_SPECS = read_runs(os.path.join(workflow.basedir, RUNS_FILE))
+except ConfigError as error:
+    RUN_ERRORS[RUNS_FILE] = str(error)
+for name, spec in RUN_SPECS.items():
+    try:
+        RUN_CONFIGS[name] = run_config(
+            name, config, spec["settings"], schema_validator(validate, SCHEMA)
+        )
+    except ConfigError as error:
+        RUN_ERRORS[name] = str(error)
+try:
+    SELECTED = selected(RUN_SPECS, config.get("runs"))
+except ConfigError as error:
+    RUN_ERRORS["runs"] = str(error)
 
 
 # How the user runs this workflow, for the remedies that messages quote (its jobs inherit it).
@@ -87,7 +114,7 @@ include: "workflow/rules/evidence.smk"
 rule all:
     default_target: True
     input:
-        lambda wildcards: ready_for_report(all_outputs()),
+        lambda wildcards: ready_for_report(run_outputs(BOOK_RUN)),
 
 
 # After a failed job: no page may link a figure the failure removed.

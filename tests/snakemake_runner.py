@@ -44,7 +44,7 @@ def planned_rules(workdir, *args, **kwargs):
     if "Nothing to be done" in out:
         return set()
     table = out.split("Job stats:")[1].split("total")[0]
-    return {m.group(1) for m in re.finditer(r"^([\w-]+)\s+\d+\s*$", table, re.M)} - {"job", "all"}
+    return {m.group(1) for m in re.finditer(r"^(\S+)\s+\d+\s*$", table, re.M)} - {"job", "all"}
 
 
 def run_config(*configfiles, workdir=ROOT):
@@ -68,6 +68,7 @@ def caption(workdir, stem, results="results"):
 
 
 def tables(workdir):
-    """{relative path: bytes} of every CSV table under results/."""
+    """{relative path: bytes} of every CSV table under results/ (the store's entries and the
+    runs' assembled tables)."""
     results = Path(workdir) / "results"
     return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*.csv"))}

@@ -39,17 +39,20 @@ def test_every_job_writes_provenance(small_pipeline):
         assert str(table.relative_to(small_pipeline)) in written, table
     for figure in (results / "figures").glob("*.p*"):
         assert str(figure.relative_to(small_pipeline)) in written, figure
-    rec = json.loads((results / "batchnorm" / "seed1" / "provenance.json").read_text())
-    assert rec["rule"] == "batchnorm" and rec["seed"] == 1
+    (entry,) = (results / "store" / "batchnorm").glob("*/seed1")  # the store entry of seed 1
+    rec = json.loads((entry / "provenance.json").read_text())
+    assert rec["rule"] == "batchnorm" and rec["seed"] == 1 and rec["settings"]["key"] == entry.parent.name
     assert rec["settings"]["settings"]["epochs"] == 3 and rec["settings"]["run"].endswith(":batchnorm")
     assert rec["packages"]["numpy"] == np.__version__
     from dlscratch.provenance import sha256_file
 
-    table = results / "batchnorm" / "seed1" / "accuracy.csv"
-    assert rec["outputs"]["results/batchnorm/seed1/accuracy.csv"] == {"sha256": sha256_file(table),
-                                                                       "bytes": table.stat().st_size}
+    table = entry / "accuracy.csv"
+    assert rec["outputs"][str(table.relative_to(small_pipeline))] == {"sha256": sha256_file(table),
+                                                                      "bytes": table.stat().st_size}
+    # the run's own table is that entry's, assembled by the tables job (which records it too)
+    assert (results / "batchnorm" / "seed1" / "accuracy.csv").read_bytes() == table.read_bytes()
     figures = json.loads((results / "figures" / "provenance" / "batchnorm.json").read_text())
-    assert "results/batchnorm/seed0/accuracy.csv" in figures["inputs"]
+    assert str((entry.parent / "seed0" / "accuracy.csv").relative_to(small_pipeline)) in figures["inputs"]
 
 
 def test_killed_run_recovers_to_the_same_tables_and_a_second_run_is_locked_out(small_pipeline,

@@ -3,6 +3,7 @@ damaged tables, plot-only settings, missing variants, --directory, the report, t
 per-figure targets, and the examples of config/README.md."""
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -45,10 +46,11 @@ def test_an_override_file_trains_only_the_variants_it_lists(tmp_path):
     work = copy_project(tmp_path)
     two = write(work, "two.yaml", "optimizer_mnist:\n  optimizers:\n    SGD: {name: sgd}\n    Adam: {name: adam}\n")
     snakemake(work, "fig6-09", configfiles=("config/test.yaml", two))
-    loss = pd.read_csv(work / "results" / "optimizer_mnist" / "seed0" / "loss.csv")
-    assert list(loss.optimizer.unique()) == ["SGD", "Adam"]
-    record = json.loads((work / "results" / "optimizer_mnist" / "seed0" / "provenance.json").read_text())
-    assert set(record["settings"]["settings"]["optimizers"]) == {"SGD", "Adam"}
+    entries = sorted((work / "results" / "store" / "optimizer_mnist").glob("*/seed0/provenance.json"))
+    assert len(entries) == 2  # a store entry per optimizer, both computed by one job per seed
+    units = [json.loads(p.read_text())["settings"] for p in entries]
+    assert sorted(unit["unit"] for unit in units) == ["Adam", "SGD"]
+    assert {json.loads(p.read_text())["rule"] for p in entries} == {"optimizer_mnist"}
     caption = read_caption(work, "fig6-09_optimizers_mnist")
     assert "SGD: sgd, lr 0.01; Adam: adam, lr 0.001" in caption and "Momentum" not in caption
     # the book's Fig 6-9 needs all four: the run says which it lacks and what restores them
@@ -86,9 +88,12 @@ def test_labels_that_look_like_numbers_or_missing_values_round_trip(tmp_path):
     from dlscratch.experiments.optimizers import optimizer_paths_schemas
     from dlscratch.tables import read_table
 
-    settings = {"optimizers": dict.fromkeys(["1", "NA", "null", "$x", " 0.5 "]), "steps": 30}
-    paths = read_table(work / "results" / "optimizer_paths" / "paths.csv", optimizer_paths_schemas(settings)["paths"])
-    assert list(paths.optimizer.unique()) == ["1", "NA", "null", "$x", " 0.5 "]
+    labels = []
+    for entry in (work / "results" / "store" / "optimizer_paths").glob("*/paths.csv"):  # one per optimizer
+        unit = json.loads((entry.parent / "provenance.json").read_text())["settings"]["unit"]
+        schema = optimizer_paths_schemas({"optimizers": {unit: None}, "steps": 30})["paths"]
+        labels += list(read_table(entry, schema).optimizer.unique())
+    assert sorted(labels) == sorted(["1", "NA", "null", "$x", " 0.5 "])
     assert "Path of 1, NA, null, $x on f" in read_caption(work, "fig6-08_optimizer_paths")
     assert "Path of null on f" in read_caption(work, "fig6-06_adagrad_path")  # found by meaning
     assert "Path of  0.5  on f" in read_caption(work, "fig6-08x_other_optimizer_paths")
@@ -146,15 +151,18 @@ def test_every_kind_of_damage_is_refused_naming_the_file(small_pipeline, tmp_pat
 
 
 @pytest.mark.parametrize("damage, table, reader", [
-    (cut_mid_row, "batchnorm/seed1/accuracy.csv", "plot_batchnorm"),
-    (drop_last_rows, "random_search/seed0/summary.csv", "claims")])
+    (cut_mid_row, "batchnorm/*/seed1/accuracy.csv", "plot_batchnorm"),
+    (drop_last_rows, "random_search/*/seed0/curves.csv", "claims")])
 def test_a_damaged_table_fails_its_reader_naming_the_file(small_pipeline, tmp_path, damage, table, reader):
     work = copy_with_results(small_pipeline, tmp_path)
-    damage(work / "results" / table)
+    path = sorted((work / "results" / "store").glob(table))[0]  # a store entry's table
+    table = str(path.relative_to(work / "results"))
+    damage(path)
     proc = snakemake(work, check=False)
     assert proc.returncode != 0
     log = (work / "results" / "logs" / ("claims.log" if reader == "claims" else "figures/batchnorm.log")).read_text()
-    assert f"Error: results/{table}: cut: " in log and " --forcerun " in log and "Traceback" not in log, log[-2000:]
+    assert f"Error: results/{table}: cut: " in log and "Traceback" not in log, log[-2000:]
+    assert f"delete its entry (`rm -r results/{os.path.dirname(table)}`) and run `snakemake --cores 4" in log
     # one message per job that read it, in the terminal too, and no traceback
     out = proc.stdout + proc.stderr
     assert out.count(f"rule {reader}: results/{table}: cut: ") == 1 and "Traceback" not in out

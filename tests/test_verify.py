@@ -42,67 +42,74 @@ def test_verify_passes_on_a_finished_run_and_trains_nothing(small_pipeline, tmp_
     assert planned_rules(work, "verify") == {"verify"}
 
 
-DAMAGE = {  # file -> (what is done to it, the words verify must use)
-    "batchnorm/seed0/accuracy.csv": ("swapped with seed 1's", "swapped: it holds what the run wrote to "
-                                     "results/batchnorm/seed1/accuracy.csv"),
-    "batchnorm/seed1/accuracy.csv": ("swapped with seed 0's", "swapped: it holds what the run wrote to "
-                                     "results/batchnorm/seed0/accuracy.csv"),
-    "init_mnist/seed1/provenance.json": ("replaced by {}", "damaged provenance: it records no outputs"),
-    "optimizer_mnist/seed0/loss.csv": ("cut", "cut: "),
-    "activations/seed1/stats.csv": ("emptied", "empty (0 bytes; its job wrote "),
-    "figures/fig6-02_gradient.png": ("deleted", "missing"),
-    "figures/captions/fig6-15_init_mnist.rst": ("edited", "changed since its job wrote it"),
-}
+def entry(results, pattern):
+    """The first store entry file that matches ``pattern``, relative to results/."""
+    return str(sorted((results / "store").glob(pattern))[0].relative_to(results))
 
 
-@pytest.fixture(scope="module")
-def damaged(small_pipeline, tmp_path_factory):
-    """A copy of the small run with every damage of DAMAGE, timestamps kept where mv keeps them."""
-    work = copy_with_results(small_pipeline, tmp_path_factory.mktemp("damaged"))
+def damage(work):
+    """Every kind of damage to a copy of the small run, timestamps kept where mv keeps them:
+    {file: the words verify must use}."""
     results = work / "results"
-    swap(results / "batchnorm/seed0/accuracy.csv", results / "batchnorm/seed1/accuracy.csv")
-    (results / "init_mnist/seed1/provenance.json").write_text("{}")
+    batchnorm = [entry(results, f"batchnorm/*/seed{s}/accuracy.csv") for s in (0, 1)]
+    record = entry(results, "init_mnist/*/seed1/provenance.json")
+    swap(results / "batchnorm/seed0/accuracy.csv", results / "batchnorm/seed1/accuracy.csv")  # the run's tables
+    swap(results / batchnorm[0], results / batchnorm[1])  # and the store's entries they came from
+    (results / record).write_text("{}")
     loss = results / "optimizer_mnist/seed0/loss.csv"
     loss.write_bytes(loss.read_bytes()[:-7])
     (results / "activations/seed1/stats.csv").write_bytes(b"")
     (results / "figures/fig6-02_gradient.png").unlink()
     caption = results / "figures/captions/fig6-15_init_mnist.rst"
     caption.write_text(caption.read_text() + "edited\n")
-    return work
+    return {
+        "batchnorm/seed0/accuracy.csv": "swapped: it holds what the run wrote to results/batchnorm/seed1/accuracy.csv",
+        "batchnorm/seed1/accuracy.csv": "swapped: it holds what the run wrote to results/batchnorm/seed0/accuracy.csv",
+        batchnorm[0]: f"swapped: it holds what the run wrote to results/{batchnorm[1]}",
+        batchnorm[1]: f"swapped: it holds what the run wrote to results/{batchnorm[0]}",
+        record: "damaged provenance: it records no outputs",
+        "optimizer_mnist/seed0/loss.csv": "cut: ",
+        "activations/seed1/stats.csv": "empty (0 bytes; its job wrote ",
+        "figures/fig6-02_gradient.png": "missing",
+        "figures/captions/fig6-15_init_mnist.rst": "changed since its job wrote it",
+    }
 
 
-def test_verify_names_each_damaged_file_once_with_the_command_that_remakes_it(damaged):
+def test_verify_names_each_damaged_file_once_with_the_command_that_remakes_it(small_pipeline, tmp_path):
+    damaged = copy_with_results(small_pipeline, tmp_path)
+    expected = damage(damaged)
     proc = verify(damaged)
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if line.startswith("results/")]
-    assert len(lines) == len(DAMAGE), proc.stderr[-3000:]
-    for (path, (_, words)), line in zip(sorted(DAMAGE.items()), sorted(lines)):
+    assert len(lines) == len(expected), proc.stderr[-3000:]
+    for (path, words), line in zip(sorted(expected.items()), sorted(lines)):
         assert line.startswith(f"results/{path}: {words}"), line
         assert "run `snakemake --cores 4 --configfile config/test.yaml`" in line, line
-    assert f"verify: {len(DAMAGE)} files of " in proc.stderr
+    assert f"verify: {len(expected)} files of " in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr and "Error in rule" not in proc.stdout + proc.stderr
-    # the remedy works: delete what it names and run again (here for the swapped tables)
-    swapped = [line.split(":")[0] for line in lines if "swapped" in line]
-    for path in swapped:
-        (damaged / path).unlink()
-    snakemake(damaged, *swapped)
-    again = [line for line in verify(damaged).stderr.splitlines() if line.startswith("results/")]
-    assert len(again) == len(DAMAGE) - 2 and not any("batchnorm" in line for line in again)
+    # the remedies work: delete what they name, run the workflow again, and all is well
+    for line in lines:
+        remove = re.search(r"\(`(rm(?: -r)? \S+)`\)", line)
+        if remove:
+            subprocess.run(remove.group(1).split(), cwd=damaged, check=True)
+    snakemake(damaged)
+    assert verify(damaged).returncode == 0
 
 
 def test_a_swapped_table_is_refused_by_the_next_job_that_reads_it(small_pipeline, tmp_path):
     work = copy_with_results(small_pipeline, tmp_path)
     results = work / "results"
-    swap(results / "batchnorm/seed0/accuracy.csv", results / "batchnorm/seed1/accuracy.csv")
+    first, second = (entry(results, f"batchnorm/*/seed{s}/accuracy.csv") for s in (0, 1))
+    swap(results / first, results / second)
     assert planned_rules(work) == set()  # Snakemake sees nothing: the timestamps moved with the files
     proc = snakemake(work, "--forcerun", "claims", check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    message = ("rule claims: results/batchnorm/seed0/accuracy.csv: swapped: it holds what the run wrote to "
-               "results/batchnorm/seed1/accuracy.csv; delete it")
+    message = (f"rule claims: results/{first}: swapped: it holds what the run wrote to results/{second}; delete "
+               f"its entry (`rm -r results/{os.path.dirname(first)}`)")
     assert out.count(message) == 1 and "Traceback" not in out
     log = (results / "logs" / "claims.log").read_text()
-    assert "Error: results/batchnorm/seed0/accuracy.csv: swapped" in log and "Traceback" not in log
+    assert f"Error: results/{first}: swapped" in log and "Traceback" not in log
     # the page linked the claims the failed job removed: no page is left that links what is not there
     assert not (results / "index.html").exists() and "results/index.html removed" in out
 

@@ -2,6 +2,7 @@
 temporary copy of the project, then dry-runs of its rerun behaviour."""
 
 import os
+import re
 import shutil
 
 import pandas as pd
@@ -48,13 +49,18 @@ def test_captions_state_the_settings_the_figures_were_drawn_with(project):
     assert "4 stds from 1 to 0.0001" in read_caption(project, "fig6-19_batchnorm_grid")
 
 
+# 2 seeds x (optimizer_mnist, init_mnist, activations, batchnorm, the shared unregularized run,
+# weight decay 0.1, Dropout, 2 search shards) + the two deterministic experiments
+# (function_surface, optimizer_paths) + a plot job per experiment + tables, claims and index
+JOBS = 2 * 9 + 2 + len(CHAPTER) + 3
+
+
 def test_every_rule_wrote_a_log(project):
     logs = list((project / "results" / "logs").rglob("*.log"))
-    # 2 seeds x (optimizer_mnist, init_mnist, activations, batchnorm, the shared unregularized
-    # run, weight decay 0.1, Dropout, 2 search shards, their combination) + the two deterministic
-    # experiments (function_surface, optimizer_paths) + a plot job per experiment + claims + index
-    assert len(logs) == 2 * 10 + 2 + len(CHAPTER) + 2
+    assert len(logs) == JOBS
     assert all("elapsed" in p.read_text() for p in logs)
+    # a training job's log is kept by the store entries it computed
+    assert len(list((project / "results" / "logs" / "store").rglob("*.log"))) == 2 * 9 + 2
 
 
 def job_spans(project):
@@ -67,7 +73,7 @@ def job_spans(project):
     return spans
 
 
-def test_jobs_run_one_blas_thread_and_no_more_at_once_than_cpus(project):
+def test_jobs_run_one_blas_thread_and_no_more_at_once_than_cpus(project, tmp_path):
     cpus = len(os.sched_getaffinity(0))
     for log in (project / "results" / "logs").rglob("*.log"):
         first = log.read_text().splitlines()[0]
@@ -76,10 +82,11 @@ def test_jobs_run_one_blas_thread_and_no_more_at_once_than_cpus(project):
     spans = job_spans(project)
     busiest = max(sum(start <= t < end for start, end in spans) for t, _ in spans)
     assert 1 <= busiest <= cpus
-    # every job says it uses one thread and one of the CPUs, whatever --cores
-    out = snakemake(project, "-n", "--forceall", cores=3 * cpus).stdout
+    # every job says it uses one thread and one of the CPUs, whatever --cores (planned from scratch:
+    # the store's entries are computed once, and no rule offers to compute them again)
+    out = snakemake(copy_project(tmp_path), "-n", cores=3 * cpus).stdout
     jobs = [job for job in out.split("\nrule ")[1:] + out.split("\nlocalrule ")[1:] if not job.startswith("all:")]
-    assert len(jobs) == 2 * 10 + 2 + len(CHAPTER) + 2
+    assert len(jobs) == JOBS
     for job in jobs:
         assert "threads: " not in job or "threads: 1\n" in job, job
         assert "cpus=1" in job.split("resources:")[1].splitlines()[0], job
@@ -142,8 +149,9 @@ def test_regularization_tables(project):
 
 
 def test_unregularized_run_is_one_job_and_identical_in_both_tables(project):
-    assert (project / "results" / "logs" / "overfit_baseline" / "seed0.log").exists()
-    assert not (project / "results" / "logs" / "weight_decay" / "seed0_lambda0.log").exists()
+    store_logs = project / "results" / "logs" / "store"
+    assert len(list((store_logs / "overfit_baseline").glob("*/seed0.log"))) == 1
+    assert len(list((store_logs / "weight_decay").glob("*/seed0.log"))) == 1  # lambda 0.1 only
     decay, dropout = read(project, "weight_decay/seed0/lambda0.csv"), read(project, "dropout/seed0/without.csv")
     columns = ["epoch", "train_acc", "test_acc"]
     pd.testing.assert_frame_equal(decay[columns], dropout[columns])
@@ -154,9 +162,9 @@ def test_unregularized_run_is_run_twice_when_the_blocks_differ(project, tmp_path
     (work / "config" / "override.yaml").write_text("dropout:\n  lr: 0.02\n")
     out = snakemake(work, "-n", configfiles=("config/test.yaml", "config/override.yaml")).stdout
     assert "rule overfit_baseline" not in out
-    outputs = "\n".join(line for line in out.splitlines() if line.strip().startswith("output:"))
-    assert "results/dropout/seed0/without.csv" in outputs and "results/dropout/seed0/with.csv" in outputs
-    assert "results/weight_decay/seed0/lambda0.1.csv" not in outputs  # weight decay's settings did not change
+    # Dropout's two runs, each its own job per seed; weight decay's settings did not change
+    jobs = re.findall(r"\nrule (\w+):\n.*?\n    output: (\S+)/(?:accuracy|provenance)", out, re.S)
+    assert sorted(rule for rule, _ in jobs) == ["dropout"] * 4
 
 
 def test_one_seed_draws_no_seed_bands(tmp_path):
@@ -204,7 +212,7 @@ def test_a_new_caption_redraws_only_its_experiments_figures(project, tmp_path):
     assert planned_rules(work) == {"plot_batchnorm", "claims", "index"}
 
 
-BATCHNORM_AND_DOWNSTREAM = {"batchnorm", "plot_batchnorm", "claims", "index"}
+BATCHNORM_AND_DOWNSTREAM = {"batchnorm", "plot_batchnorm", "tables", "claims", "index"}
 
 
 def test_config_change_reruns_only_that_experiment(project, tmp_path):

@@ -24,9 +24,10 @@ from .atomic import write_text
 from .choices import best_rates, largest_trainable, panel_choice, search_budgets, strength_table
 from .experiments.common import TAIL
 from .optimizers import hyperparameters
-from .registry import BOOK_OPTIMIZER_NAMES, BOOK_OPTIMIZERS, EXPERIMENTS, input_name
+from .registry import BOOK_OPTIMIZER_NAMES, BOOK_OPTIMIZERS, EXPERIMENTS
 from .faults import damaged
-from .tables import Schema, read_table, read_tables, write_table
+from .results import read_run
+from .tables import Schema, read_table, write_table
 from .text import markdown_cell, plural
 from .variants import describe, find
 
@@ -608,11 +609,10 @@ def claims_markdown(claims):
 
 
 def write_claims(snakemake):
-    """The claims job: every seed's tables in, ``claims.csv`` and ``claims.md`` out."""
+    """The claims job: every seed's tables in (``dlscratch.results``), ``claims.csv`` and
+    ``claims.md`` out."""
     params = snakemake.params
-    tables = {name: {table: read_tables(snakemake.input[input_name(name, table)], params.schemas) for table in names}
-              for name, names in CLAIM_TABLES.items() if name in params.settings}
-    claims = evaluate_claims(tables, params.settings)
+    claims = evaluate_claims(read_run(params.tables), params.settings)
     write_table(claims, snakemake.output.csv)
     write_text(snakemake.output.md, claims_markdown(claims))
     print(claims[["claim", "statement", "holds_in", "verdict"]].to_string())

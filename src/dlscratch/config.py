@@ -62,14 +62,38 @@ def typed(value):
 
 def merge(config, override, path=""):
     """Merge ``override`` into ``config`` in place: mappings key by key, except the variant
-    tables of ``REPLACED``; everything else replaced."""
+    tables of ``REPLACED``; everything else replaced. A top-level key with dots is a path
+    into the settings (``optimizer_mnist.optimizers.Adam.lr: 0.01``): it changes that one
+    value, and nothing else of the variant table it is in."""
     for key, value in override.items():
-        here = f"{path}.{key}" if path else str(key)
-        if isinstance(value, dict) and isinstance(config.get(key), dict) and here not in REPLACED:
-            merge(config[key], value, here)
+        if not path and isinstance(key, str) and "." in key and key not in config:
+            parent, last, here = _dotted(config, key)
         else:
-            config[key] = copy.deepcopy(value)
+            parent, last, here = config, key, f"{path}.{key}" if path else str(key)
+        if isinstance(value, dict) and isinstance(parent.get(last), dict) and here not in REPLACED:
+            merge(parent[last], value, here)
+        else:
+            parent[last] = copy.deepcopy(value)
     return config
+
+
+def _dotted(config, key):
+    """(the mapping that holds the last part of the dotted ``key``, that part, the path) in
+    ``config``. A label may hold dots (``sigmoid_std0.01``): at each level the longest key
+    that matches is taken. Only the last part may be new."""
+    node, rest, walked = config, key, []
+    while True:
+        if not isinstance(node, dict):
+            raise ConfigError(f"config key '{key}': '{'.'.join(walked)}' is a value, not a mapping of settings")
+        if rest in node or "." not in rest:
+            return node, rest, ".".join([*walked, rest])
+        match = max((k for k in node if isinstance(k, str) and rest.startswith(f"{k}.")), key=len, default=None)
+        if match is None:
+            here = ".".join(walked) or "the top level"
+            known = ", ".join(map(str, node)) if len(node) <= 12 else f"{len(node)} keys"
+            raise ConfigError(f"config key '{key}': {here} has no key '{rest.split('.')[0]}' (it has {known})")
+        walked.append(match)
+        node, rest = node[match], rest[len(match) + 1:]
 
 
 def resolve_config(base, configfiles=(), command_line=None):
@@ -103,6 +127,18 @@ def _texts(value, key="", variant_tables=()):
         message = check_text(value, key)
         if message:
             raise ConfigError(message)
+
+
+def schema_validator(validate, schema):
+    """A function that checks settings against the JSON Schema file ``schema`` with
+    Snakemake's ``validate`` (defaults filled in), raising a ConfigError naming the key."""
+    def check(settings):
+        try:
+            validate(settings, schema)
+        except Exception as error:  # Snakemake's WorkflowError, around jsonschema's error
+            raise ConfigError(schema_message(error)) from None
+
+    return check
 
 
 def schema_message(error):

@@ -17,7 +17,7 @@ matplotlib.use("Agg")  # pipeline jobs draw headless and never show anything
 from . import plotting  # noqa: E402  (after choosing the backend)
 from .atomic import write_text  # noqa: E402
 from .captions import render  # noqa: E402
-from .tables import read_tables  # noqa: E402
+from .results import read_run  # noqa: E402
 from .text import rst_caption  # noqa: E402
 
 
@@ -28,8 +28,7 @@ def first_seed(table, seed):
 
 def draw_figures(snakemake):
     params = snakemake.params
-    names = {name: key for figure in params.figures for name, key in figure["tables"].items()}
-    tables = {name: read_tables(snakemake.input[key], params.schemas) for name, key in names.items()}
+    (tables,) = read_run(params.tables).values()  # the tables of this job's experiment
     outputs = {}
     for path in snakemake.output:
         if path != snakemake.output.get("provenance"):

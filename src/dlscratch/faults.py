@@ -33,6 +33,11 @@ def remedy(path, rule=None):
     directory without write permission)."""
     rerun, path = rerun_command(), Path(path)
     directory = path.parent
+    if path.parts[:2] == ("results", "store"):  # an entry of the store: remade whole, by the next run
+        if directory.exists() and not os.access(directory.parent, os.W_OK):
+            return (f"its directory is not writable: fix its permissions (`chmod u+w {directory.parent}`), then "
+                    f"delete its entry (`rm -r {directory}`) and run `{rerun}`")
+        return f"delete its entry (`rm -r {directory}`) and run `{rerun}`, which computes it again"
     if directory.exists() and not os.access(directory, os.W_OK):
         return (f"its directory is not writable: fix its permissions (`chmod u+w {directory}`), then delete it "
                 f"and run `{rerun}`")

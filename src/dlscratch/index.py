@@ -6,6 +6,7 @@ several-seed companion and the claims it illustrates (verdicts and intervals); a
 how long each experiment took. It links only to files beside it in results/, so it works
 offline from the file system. Written by the pipeline (rule ``index``)."""
 
+import json
 from pathlib import Path
 
 import jinja2
@@ -21,13 +22,22 @@ from .faults import damaged
 from .text import caption_text
 
 
-def experiment_times(benchmark_paths):
-    """Per experiment, from Snakemake benchmark files: number of jobs, job wall time summed
-    over jobs, and the largest peak RSS (MB). (Their CPU time is left out: Snakemake samples
-    it and misses much of a job's time.)"""
+def experiment_times(entry_records):
+    """Per experiment, the jobs that computed the store entries the page shows (named by the
+    entries' provenance records ``entry_records``), from their Snakemake benchmark files:
+    number of jobs, job wall time summed over jobs, and the largest peak RSS (MB). A job that
+    computed entries of two experiments (the shared 6.4 run) counts for the first. (CPU time
+    is left out: Snakemake samples it and misses much of a job's time.)"""
+    jobs = {}
+    for record in entry_records:
+        settings = json.loads(Path(record).read_text())["settings"]
+        if settings.get("benchmark"):
+            jobs.setdefault(settings["benchmark"], settings["experiment"])
     rows = []
-    for path in benchmark_paths:
+    for path, experiment in jobs.items():
         path = Path(path)
+        if not path.exists():  # an entry computed in another results/ (a copied store)
+            continue
         try:
             bench = pd.read_csv(path, sep="\t")
         except (OSError, ValueError, pd.errors.ParserError):
@@ -35,7 +45,6 @@ def experiment_times(benchmark_paths):
         if bench.empty or not {"s", "max_rss"} <= set(bench.columns):
             raise damaged(path, "not a Snakemake benchmark record (columns s and max_rss)")
         bench = bench.iloc[-1]
-        experiment = path.stem if path.parent.name == "benchmarks" else path.parent.name
         rows.append({"experiment": experiment, "seconds": float(bench["s"]), "max_rss_mb": float(bench["max_rss"])})
     table = pd.DataFrame(rows, columns=["experiment", "seconds", "max_rss_mb"])
     return table.groupby("experiment", sort=False).agg(
@@ -77,14 +86,17 @@ table{border-collapse:collapse;margin:0.4em 0}td,th{border:1px solid #ccc;paddin
 vertical-align:top}
 details{margin:0.4em 0} summary{cursor:pointer;color:#225}
 .missing{background:#fff3cd;padding:4px 8px;border-radius:4px}
-.zh{color:#555}
+.zh{color:#555} .run{background:#e8f0fe;padding:6px 10px;border-radius:4px}
 </style></head><body>
 <h1 id="top">Deep Learning from Scratch, Chapter 6 <span class="zh">与学习相关的技巧</span></h1>
+{% if run != "book" %}<p class="run">Run <b>{{ run }}</b>{% if description %}: {{ description }}{% endif %}. It changes
+these settings of the book's run: {% for key, book, mine in changes %}<code>{{ key }}</code>: {{ book }} → {{ mine }}{% if not loop.last %}; {% endif %}{% else %}none{% endfor %}.</p>{% endif %}
+{% if compare %}<p>The book's run and the named runs side by side: <a href="{{ compare }}">compare.html</a>.</p>{% endif %}
 <p>Learning-related techniques: every experiment and figure of the chapter, reproduced by the pipeline.
 Seeds: {{ seeds | join(", ") }}. A book-style figure shows seed {{ seeds[0] }}{% if seeds | length > 1 %}; beside it,
 its companion shows the mean and min–max band over every seed{% endif %}. Beside each figure are the claims of the
 book it illustrates, checked in every seed (all claims: <a href="#claims">below</a>, <a href="claims.md">claims.md</a>,
-<a href="claims.csv">claims.csv</a>). Each job's provenance (settings, versions, checksums) lies beside its tables.</p>
+<a href="claims.csv">claims.csv</a>). Each result's provenance (settings, versions, checksums) lies beside it.</p>
 <nav><b>Contents</b><ol>
 {% for section in sections %}<li><a href="#{{ section.id }}">{{ section.number }} {{ section.heading }}</a>
 <span class="zh">({% for f in section.figures %}<a href="#{{ f.stem }}">{{ f.label }}</a>{% if not loop.last %}, {% endif %}{% endfor %})</span></li>
@@ -118,8 +130,9 @@ book it illustrates, checked in every seed (all claims: <a href="#claims">below<
 {{ claims }}
 <h2 id="times">How long each experiment took</h2>
 {{ times }}
-<p>Job times are wall-clock per job as Snakemake's benchmark records them; jobs run in parallel, so they add up
-to more than the pipeline's wall time. <a href="#top">Back to the top</a>.</p>
+<p>Job times are wall-clock per job as Snakemake's benchmark records them, for the jobs that computed the results this
+page shows (in this call or an earlier one, or for another run that shares them); jobs run in parallel, so they add
+up to more than the pipeline's wall time. <a href="#top">Back to the top</a>.</p>
 </body></html>
 """, autoescape=True)
 
@@ -137,7 +150,8 @@ def _claim_items(claims, ids):
     return rows
 
 
-def index_html(config, claims, captions, benchmark_paths, missing=()):
+def index_html(config, claims, captions, entry_records, missing=(), run="book", description="", changes=(),
+               compare=None):
     """The index page as a string (relative links: it lives in results/), in the chapter's
     order: its sections with the book's titles, each experiment's settings once, each book
     figure beside its several-seed companion and the claims it illustrates. ``captions``
@@ -176,10 +190,11 @@ def index_html(config, claims, captions, benchmark_paths, missing=()):
             label = number if number.startswith("6.") else ""
             sections.append({"number": label, "id": "s" + number.replace(".", "-"), "heading": heading,
                              "experiments": experiments, "figures": figures, "missing": lacking})
-    times = experiment_times(benchmark_paths).rename(
+    times = experiment_times(entry_records).rename(
         columns={"seconds": "job time (s, summed)", "max_rss_mb": "peak RSS (MB)"})
     return PAGE.render(
-        seeds=config["seeds"], sections=sections,
+        seeds=config["seeds"], sections=sections, run=run, description=description, changes=changes,
+        compare=compare,
         claims=Markup(display_table(claims).to_html(index=False, border=0, na_rep="")),
         times=Markup(times.to_html(index=False, border=0, float_format=lambda v: f"{v:.1f}")),
     )
@@ -194,8 +209,10 @@ def write_index(snakemake):
     captions = {Path(p).name.removesuffix(".rst"): caption_text(Path(p).read_text().strip())
                 for p in snakemake.input.captions}
     claims = read_claims(snakemake.input.claims)
-    write_text(snakemake.output.html, index_html(snakemake.params.config, claims, captions, snakemake.input.benchmarks,
-                                               snakemake.params.missing))
+    params = snakemake.params
+    write_text(snakemake.output.html, index_html(params.config, claims, captions, snakemake.input.entries,
+                                               params.missing, params.run, params.description, params.changes,
+                                               params.compare))
 
 
 def stale_links(path):

@@ -67,8 +67,7 @@ def job(snakemake):
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         start = time.perf_counter()
         with threadpool_limits(limits=BLAS_THREADS):
-            blas = [{k: i.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
-                    for i in threadpool_info()]
+            blas = _blas()
             where = f"host {platform.node()}" + (f", SLURM job {os.environ['SLURM_JOB_ID']}"
                                                  if "SLURM_JOB_ID" in os.environ else "")
             print(f"rule {snakemake.rule} {dict(snakemake.wildcards)}; python {platform.python_version()}; {blas}; "
@@ -89,6 +88,12 @@ def job(snakemake):
                 sys.stdout.flush()
 
 
+def _blas():
+    """The BLAS libraries loaded, and their threads (as provenance records them)."""
+    return [{k: i.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
+            for i in threadpool_info()]
+
+
 def _write_provenance(snakemake, blas):
     names = dict(snakemake.output.items())
     if "provenance" not in names:
@@ -100,10 +105,41 @@ def _write_provenance(snakemake, blas):
     write_text(names["provenance"], to_json(rec))
 
 
-def outputs_by_name(outputs, exclude=("provenance",)):
-    """{file name without its suffix: path} of a job's outputs (except ``exclude``d named ones)."""
-    skip = {outputs[name] for name in exclude if name in outputs.keys()}
-    return {Path(p).name.removesuffix(Path(p).suffix): p for p in outputs if p not in skip}
+def function(dotted):
+    """The function named "package.module:function"."""
+    module, name = dotted.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run_experiment(snakemake):
+    """A training job: for each of ``params.calls``, the experiment function ``params.run``
+    ("module:function") called with the call's settings, MNIST (from the directory of the
+    ``mnist`` inputs, verified on load) or None, and the seed; each table it returns is
+    written to the store entry that keeps it (``dlscratch.store``), and each entry gets its
+    provenance record, written last. The seed is the ``seed`` wildcard, or the call's."""
+    params = snakemake.params
+    mnist = snakemake.input.get("mnist")
+    data = load_mnist(data_dir=Path(mnist[0]).parent) if mnist else None
+    run = function(params.run)
+    for call in params.calls:
+        seed = int(snakemake.wildcards.seed) if "seed" in snakemake.wildcards.keys() else call.get("seed")
+        tables = run(call["settings"], data, seed)
+        wanted = {name for entry in call["entries"] for name in entry["tables"]}
+        if set(tables) != wanted:
+            raise ValueError(f"{params.run} returned tables {sorted(tables)}; the job's entries keep {sorted(wanted)}")
+        for entry in call["entries"]:
+            directory = entry["directory"].replace("{seed}", str(seed))
+            written = []
+            for returned, name in entry["tables"].items():
+                written.append(f"{directory}/{name}.csv")
+                write_table(tables[returned], written[-1])
+                print(f"{written[-1]}: {len(tables[returned])} rows\n{tables[returned].head(6).to_string()}")
+            describe = {"experiment": entry["experiment"], "unit": entry["unit"], "key": entry["key"], "seed": seed,
+                        "run": params.run, "settings": entry["settings"],
+                        "benchmark": params.benchmark.format(**dict(snakemake.wildcards.items()))}
+            rec = record(snakemake.rule, dict(snakemake.wildcards.items()), describe, [], written, _blas(),
+                         modules=sys.modules, code=params.code, seed=seed)
+            write_text(f"{directory}/provenance.json", to_json(rec))
 
 
 def write_outputs(tables, outputs):
@@ -116,26 +152,7 @@ def write_outputs(tables, outputs):
         write_table(table, paths[name])
 
 
-def function(dotted):
-    """The function named "package.module:function"."""
-    module, name = dotted.split(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def run_experiment(snakemake):
-    """The experiment job: ``params.run`` ("module:function") called with ``params.settings``,
-    MNIST (from the directory of the ``mnist`` inputs, verified on load) or None, and the
-    ``seed`` wildcard (None when the rule has none); each returned table goes to the output
-    of the same name. With ``params.combine``, the job instead combines the tables of its
-    ``parts`` inputs (checked against ``params.schemas``) with that function."""
-    params = snakemake.params
-    if params.get("combine"):
-        tables = function(params.combine)([read_tables([p], params.schemas) for p in snakemake.input.parts])
-    else:
-        mnist = snakemake.input.get("mnist")
-        data = load_mnist(data_dir=Path(mnist[0]).parent) if mnist else None
-        seed = int(snakemake.wildcards.seed) if "seed" in snakemake.wildcards.keys() else None
-        tables = function(params.run)(params.settings, data, seed)
-    write_outputs(tables, snakemake.output)
-    for name, table in tables.items():
-        print(f"{name}: {len(table)} rows\n{table.head(12).to_string()}")
+def outputs_by_name(outputs, exclude=("provenance",)):
+    """{file name without its suffix: path} of a job's outputs (except ``exclude``d named ones)."""
+    skip = {outputs[name] for name in exclude if name in outputs.keys()}
+    return {Path(p).name.removesuffix(Path(p).suffix): p for p in outputs if p not in skip}

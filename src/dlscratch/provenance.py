@@ -17,6 +17,7 @@ claims, the index) and ``dlscratch.verify`` use them.
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from importlib import metadata
@@ -77,20 +78,21 @@ def _blas_key(library):
     return tuple(str(library.get(k)) for k in ("internal_api", "version", "architecture", "num_threads"))
 
 
-def record(rule, wildcards, params, inputs, outputs, blas=None, modules=None):
+def record(rule, wildcards, params, inputs, outputs, blas=None, modules=None, code=None, seed=None):
     """The provenance record of a job (a JSON-serialisable dict); ``modules`` is the job's
-    ``sys.modules``, to record the library sources it ran."""
+    ``sys.modules``, to record the library sources it ran; ``code`` the sources its rule
+    declares (by default its .py inputs; a training job's are part of its entries' key)."""
     revision, dirty = git_revision()
     tables = [p for p in inputs if str(p).endswith(".csv")]
-    declared = [p for p in inputs if str(p).endswith(".py")]
+    declared = [p for p in inputs if str(p).endswith(".py")] if code is None else list(code)
     return {
         "rule": rule,
         "wildcards": dict(wildcards),
-        "seed": int(wildcards["seed"]) if "seed" in wildcards else None,
+        "seed": int(wildcards["seed"]) if "seed" in wildcards else seed,
         "settings": params,
         "inputs": {str(p): sha256_file(p) for p in tables},
         "outputs": {str(p): file_record(p) for p in outputs},
-        "code_inputs": sorted(_package_relative(p) for p in declared),
+        "code_inputs": sorted(_package_relative(p) if "dlscratch" in str(p) else str(p) for p in declared),
         "code_loaded": {_package_relative(p): sha256_file(p) for p in loaded_sources(modules or {})},
         "packages": package_versions(),
         # sorted: threadpoolctl lists the libraries in the order they were loaded, which varies
@@ -164,8 +166,9 @@ def file_problem(path, recorded, records):
     if digest == recorded["sha256"]:
         return None
     same = [other for other, entry in records.items() if entry["sha256"] == digest and other != str(path)]
-    if same:
-        return f"swapped: it holds what the run wrote to {same[0]}"
+    if same:  # the likeliest partner: the file whose path is most like its own
+        partner = max(same, key=lambda other: len(os.path.commonprefix([other, str(path)])))
+        return f"swapped: it holds what the run wrote to {partner}"
     if size < recorded["bytes"]:
         return f"cut: {size:,} of the {recorded['bytes']:,} bytes its job wrote"
     return f"changed since its job wrote it ({size:,} bytes, it wrote {recorded['bytes']:,}; SHA-256 differs)"

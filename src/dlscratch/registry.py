@@ -79,6 +79,8 @@ class Experiment:
     seeds_key: str = "seeds"
     uses: tuple = ()
     part_tables: tuple = ()
+    entry_tables: tuple = ()
+    variant_units: bool = False
 
     @property
     def qualified_run(self):
@@ -111,6 +113,49 @@ class Experiment:
     def study(self):
         return self.section == "beyond"
 
+    # ------------------------------------------------------------------ units (dlscratch.store)
+
+    def units(self, settings):
+        """{unit: its settings}: what the store keeps apart, in order. A part (one λ, one
+        shard, ...) for an experiment split into parts; with ``variant_units``, one variant of
+        its variant table (all of a seed's missing variants are still computed by one job);
+        else the whole experiment (unit "all"). ``settings`` are its training settings."""
+        if self.parts:
+            return self.parts(settings)
+        if self.variant_units:
+            return {label: {**settings, self.variant_table: {label: value}}
+                    for label, value in settings[self.variant_table].items()}
+        return {"all": settings}
+
+    def entry_names(self, unit):
+        """{a table ``run`` returns for ``unit``: the name its store entry keeps it under}."""
+        if self.parts and not self.part_tables:
+            return {unit: self.entry_tables[0]}
+        return {table: table for table in self.entry_tables}
+
+    def unit_schemas(self, unit, settings):
+        """{entry table: its Schema} of ``unit`` run with ``settings`` (its unit settings)."""
+        schemas = self.schemas(settings)
+        if self.part_tables:
+            return {table: schemas[f"{unit}/{table}"] for table in self.part_tables}
+        return {entry: schemas[returned] for returned, entry in self.entry_names(unit).items()}
+
+    @property
+    def assembly(self):
+        """How its units' entries make the experiment's tables (``dlscratch.results.assemble``):
+        the shards of a search combined, each part a table of its own (or a folder of tables),
+        the variants concatenated, or the one unit as it is."""
+        kind = ("combine" if self.combine else "part_tables" if self.part_tables else "parts" if self.parts
+                else "concat" if self.variant_units else "whole")
+        return {"kind": kind, "entry_tables": list(self.entry_tables), "combine": self.qualified_combine}
+
+    def assemble(self, units):
+        """The experiment's tables, by the names its figures and claims read them (``tables``),
+        from its units' entries: ``{unit: {entry table: DataFrame}}`` in unit order."""
+        from .results import assemble
+
+        return assemble(units, self.assembly)
+
 
 def _fixed(*names):
     return lambda settings: {name: [name] for name in names}
@@ -125,7 +170,9 @@ def _lambda_parts(settings):
 
 
 def _dropout_parts(settings):
-    return {variant: {**settings, "variants": [variant]} for variant in ("without", "with")}
+    """The run without Dropout does not depend on the ratio: another ratio trains only "with"."""
+    without = {k: v for k, v in settings.items() if k != "dropout_ratio"}
+    return {"without": {**without, "variants": ["without"]}, "with": {**settings, "variants": ["with"]}}
 
 
 def _shard_parts(settings):
@@ -135,43 +182,51 @@ def _shard_parts(settings):
 EXPERIMENTS = {e.name: e for e in [
     Experiment("function_surface", "6.1", "The function f(x, y) = x²/20 + y²", "optimizers:function_surface",
                _fixed("surface", "gradient"), mnist=False, seeded=False, schemas=optimizers.function_surface_schemas,
-               claims_tables=("surface", "gradient")),
+               claims_tables=("surface", "gradient"), entry_tables=("surface", "gradient")),
     Experiment("optimizer_paths", "6.1", "Optimizers on f(x, y) = x²/20 + y²", "optimizers:optimizer_paths", _fixed("paths"), mnist=False, seeded=False,
-               schemas=optimizers.optimizer_paths_schemas, variant_table="optimizers", claims_tables=("paths",)),
+               schemas=optimizers.optimizer_paths_schemas, variant_table="optimizers", claims_tables=("paths",),
+               entry_tables=("paths",), variant_units=True),
     Experiment("optimizer_mnist", "6.1", "Optimizers on MNIST", "optimizers:optimizer_mnist", _fixed("loss", "summary"), priority=50,
-               schemas=optimizers.optimizer_mnist_schemas, variant_table="optimizers", claims_tables=("summary",)),
+               schemas=optimizers.optimizer_mnist_schemas, variant_table="optimizers", claims_tables=("summary",),
+               entry_tables=("loss", "summary"), variant_units=True),
     Experiment("activations", "6.2", "Activations of a deep net by initial weights", "initialization:activations", _fixed("histograms", "stats"), mnist=False,
-               schemas=initialization.activations_schemas, variant_table="cases", claims_tables=("stats",)),
+               schemas=initialization.activations_schemas, variant_table="cases", claims_tables=("stats",),
+               entry_tables=("histograms", "stats"), variant_units=True),
     Experiment("init_mnist", "6.2", "Initial weights on MNIST", "initialization:init_mnist", _fixed("loss", "summary"), priority=30,
-               schemas=initialization.init_mnist_schemas, variant_table="inits", claims_tables=("summary",)),
+               schemas=initialization.init_mnist_schemas, variant_table="inits", claims_tables=("summary",),
+               entry_tables=("loss", "summary"), variant_units=True),
     Experiment("batchnorm", "6.3", "With and without Batch Normalization", "batchnorm:batchnorm", _fixed("accuracy"), priority=30,
-               schemas=batchnorm.batchnorm_schemas, plot_settings=("single_panel_std_index",), claims_tables=("accuracy",)),
+               schemas=batchnorm.batchnorm_schemas, plot_settings=("single_panel_std_index",), claims_tables=("accuracy",),
+               entry_tables=("accuracy",)),
     Experiment("weight_decay", "6.4", "Overfitting and weight decay", "regularization:weight_decay", _lambda_tables, parts=_lambda_parts,
-               priority=30, schemas=regularization.weight_decay_schemas, variant_table="lambdas", claims_tables=("accuracy",)),
+               priority=30, schemas=regularization.weight_decay_schemas, variant_table="lambdas", claims_tables=("accuracy",),
+               entry_tables=("accuracy",)),
     Experiment("dropout", "6.4", "Dropout", "regularization:dropout", lambda s: {"accuracy": ["without", "with"]},
-               parts=_dropout_parts, priority=40, schemas=regularization.dropout_schemas, claims_tables=("accuracy",)),
+               parts=_dropout_parts, priority=40, schemas=regularization.dropout_schemas, claims_tables=("accuracy",),
+               entry_tables=("accuracy",)),
     Experiment("random_search", "6.5", "Random search of the learning rate and weight decay", "search:random_search", _fixed("curves", "summary"), parts=_shard_parts,
                part_path="shards/{part}", combine="search:combine_shards", priority=40,
-               schemas=search.random_search_schemas, plot_settings=("top",), claims_tables=("summary",)),
+               schemas=search.random_search_schemas, plot_settings=("top",), claims_tables=("summary",),
+               entry_tables=("curves",)),
     # Beyond the book (snakemake studies)
     Experiment("study_optimizer_lr", "beyond", "Study 1: the learning rate of each optimizer", "studies:optimizer_lr",
                lambda s: {t: [f"{o}/{t}" for o in s["optimizers"]] for t in ("loss", "summary")},
                parts=lambda s: {o: {**s, "optimizers": [o]} for o in s["optimizers"]}, part_tables=("loss", "summary"),
                priority=45, schemas=studies.optimizer_lr_schemas, claims_tables=("summary",), seeds_key="study_seeds",
-               runtime=30),
+               runtime=30, entry_tables=("loss", "summary")),
     Experiment("study_batchnorm_lr", "beyond", "Study 2: BatchNorm and the learning rate", "studies:batchnorm_lr",
                _fixed("accuracy"), priority=20, schemas=studies.batchnorm_lr_schemas, claims_tables=("accuracy",),
-               seeds_key="study_seeds"),
+               seeds_key="study_seeds", entry_tables=("accuracy",)),
     Experiment("study_regularization", "beyond", "Study 3: how strong a regularization",
                "studies:regularization_strength", _fixed("final"), priority=20,
                schemas=studies.regularization_strength_schemas,
                claims_tables=("final", "weight_decay:accuracy", "dropout:accuracy"), seeds_key="study_seeds",
-               uses=("weight_decay", "dropout")),
+               uses=("weight_decay", "dropout"), entry_tables=("final",)),
     Experiment("study_search", "beyond", "Study 4: random against grid search at equal budget", "studies:grid_search",
                lambda s: {"grid": [f"grid{m}" for m in s["grid_sizes"]]},
                parts=lambda s: {f"grid{m}": {**s, "grid_size": m} for m in s["grid_sizes"]}, priority=35,
                schemas=studies.grid_search_schemas, claims_tables=("grid", "random_search:summary"),
-               seeds_key="study_seeds", uses=("random_search",)),
+               seeds_key="study_seeds", uses=("random_search",), entry_tables=("grid",)),
 ]}
 
 
@@ -494,7 +549,7 @@ class Drawn:
         f = self.figure
         return {"stem": self.stem, "number": f.number, "title": f.title, "caption": f.caption,
                 "variants": self.variants, "draw": self.draw, "options": dict(f.options),
-                "tables": {table: input_name(f.experiment, table) for table in f.tables},
+                "tables": list(f.tables),
                 "band": self.band, "all_seeds": self.band or f.all_seeds}
 
 

@@ -1,5 +1,6 @@
-# Shared definitions: the checked config, seeds, and what dlscratch.registry says the
-# run with this config trains and draws. No figure or experiment is named here.
+# Shared definitions: the runs (the book's and the named ones of config/runs.yaml), what
+# each draws and reads, and which job computes each store entry they need
+# (dlscratch.plan). No figure or experiment is named here.
 
 import dataclasses
 import os
@@ -7,22 +8,18 @@ import re
 import sys
 
 from dlscratch.claims import CLAIMS_TABLE_SCHEMA
-from dlscratch.experiments.regularization import baseline_epochs, lambda_label
 from dlscratch.index import stale_links
+from dlscratch.plan import Run, entry_wildcard, jobs as store_jobs, needed
 from dlscratch.registry import (
     EXPERIMENTS,
-    FIGURES,
     SECTIONS,
-    drawn_figures,
-    input_name,
     missing_variants,
     table_source,
 )
+from dlscratch.runs import BOOK, changes as setting_changes
 from dlscratch.sources import source_files
+from dlscratch.store import ROOT as STORE, digest_files, package_names
 from dlscratch.verify import report as verify_report
-
-SEEDS = config["seeds"]
-FIRST_SEED = SEEDS[0]
 
 
 # A file of the project (the Snakefile's directory), as a path from the working directory:
@@ -34,7 +31,8 @@ def project_path(*parts):
 
 SRC = project_path("src")
 # a relative mnist_dir is relative to the project, so that --directory elsewhere still
-# reads the project's copy
+# reads the project's copy (every copy is checked against the same checksums, so the
+# directory is not part of what a result depends on)
 MNIST = [
     project_path(config["mnist_dir"], name)
     for name in [
@@ -45,9 +43,8 @@ MNIST = [
     ]
 ]
 
-# Jobs import the library from this checkout's src/, as the Snakefile does (the files
-# declared as their inputs), whatever dlscratch is installed: put it first on the path
-# the jobs inherit.
+# Jobs import the library from this checkout's src/, as the Snakefile does, whatever
+# dlscratch is installed: put it first on the path the jobs inherit.
 os.environ.update(
     PYTHONPATH=os.pathsep.join(
         p for p in [os.path.abspath(SRC), os.environ.get("PYTHONPATH")] if p
@@ -67,8 +64,10 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-# The library sources a rule's jobs run, from their imports (dlscratch.sources): editing
-# one reruns exactly the rules whose jobs import it.
+# The library sources a job runs, from its imports (dlscratch.sources). A plot, claims,
+# tables or index job's are inputs of its rule: editing one reruns exactly the rules whose
+# jobs import it. A training job's are part of the key of what it stores instead
+# (dlscratch.store), so that going back to earlier code trains nothing either.
 def code(*modules, scripts=()):
     scripts = [project_path("workflow", "scripts", s) for s in scripts]
     return source_files(
@@ -76,224 +75,46 @@ def code(*modules, scripts=()):
     )
 
 
-def seed_dir(experiment, seed):
-    """Where an experiment's tables of ``seed`` go (results/<experiment> if unseeded)."""
-    if not EXPERIMENTS[experiment].seeded:
-        return f"results/{experiment}"
-    return f"results/{experiment}/seed{seed}"
-
-
-def seeds_of(experiment):
-    """The seeds an experiment runs: the chapter's, or the studies' (study_seeds)."""
-    return config[EXPERIMENTS[experiment].seeds_key]
-
-
-def provenance_path(experiment, seed, part=None):
-    """The provenance record of the job of ``experiment`` for ``seed`` (and ``part``), as
-    its rule writes it (wildcards allowed)."""
-    where = seed_dir(experiment, seed)
-    if part is None:
-        return f"{where}/provenance.json"
-    if EXPERIMENTS[experiment].part_tables:
-        return f"{where}/{part}/provenance.json"
-    return (
-        f"{where}/{EXPERIMENTS[experiment].part_path.format(part=part)}.provenance.json"
-    )
-
-
-BASELINE_PROVENANCE = "results/overfit_baseline/seed{seed}/provenance.json"
-
-
-def schemas(experiment, seeds=None):
-    """{table file: its schema (dlscratch.tables.Schema, as params)} of every table file of
-    an experiment (parts included) for ``seeds`` (its own by default): what a job reading
-    one checks it against, with the rule that writes it and the provenance record its job
-    writes of it (the reader checks the file against that record first).
-    """
-    exp = EXPERIMENTS[experiment]
-    seeds = seeds_of(experiment) if seeds is None else seeds
-    settings = training_settings(experiment)
-    parts = exp.parts(settings) if exp.parts else {}
-    final = {stem for stems in exp.tables(settings).values() for stem in stems}
-    out = {}
-    for seed in seeds if exp.seeded else [None]:
-        for stem, schema in exp.schemas(settings).items():
-            name = exp.part_path.format(part=stem) if stem in parts else stem
-            part = (
-                stem
-                if stem in parts
-                else stem.split("/")[0] if exp.part_tables else None
-            )
-            if stem in SHARED_PARTS.get(experiment, []):
-                writer, record = "overfit_baseline", BASELINE_PROVENANCE.format(
-                    seed=seed
-                )
-            elif exp.combine and stem in final:
-                writer, record = f"{experiment}_combine", provenance_path(
-                    experiment, seed
-                )
-            else:
-                writer, record = experiment, provenance_path(experiment, seed, part)
-            schema = dataclasses.replace(schema, rule=writer, provenance=record)
-            if seed is not None:
-                schema = schema.with_values(seed=[seed])
-            out[f"{seed_dir(experiment, seed)}/{name}.csv"] = schema.as_params()
-    return out
-
-
-def records_of(files, table_schemas):
-    """The provenance records of the jobs that wrote ``files`` (in their schemas), once
-    each: inputs of a job that checks the files against them."""
-    return list(dict.fromkeys(table_schemas[f]["provenance"] for f in files))
-
-
-def table_files(experiment, seeds=None):
-    """{logical table: [CSV files of every seed]} of an experiment (its own seeds by default)."""
-    tables = EXPERIMENTS[experiment].tables(config[experiment])
-    seeds = seeds_of(experiment) if seeds is None else seeds
-    if not EXPERIMENTS[experiment].seeded:
-        seeds = [None]
-    return {
-        name: [
-            f"{seed_dir(experiment, seed)}/{stem}.csv"
-            for seed in seeds
-            for stem in stems
-        ]
-        for name, stems in tables.items()
-    }
-
-
-# the unregularized run shared by Figs 6-20 and 6-23 (None: each experiment runs its own)
-BASELINE_EPOCHS = baseline_epochs(config["weight_decay"], config["dropout"])
-SHARED_PARTS = (
-    {"weight_decay": [f"lambda{lambda_label(0)}"], "dropout": ["without"]}
-    if BASELINE_EPOCHS is not None
-    else {}
-)
-
-# every figure this config draws, by experiment (dlscratch.registry)
-DRAWN = {name: drawn_figures(config, name) for name in EXPERIMENTS}
-DRAWN = {name: drawn for name, drawn in DRAWN.items() if drawn}
-
-
-# the table of each experiment that the claims read
-CLAIM_TABLES = {
-    name: e.claims_tables for name, e in EXPERIMENTS.items() if e.claims_tables
+# What each experiment's training job runs, and its digest (part of every entry's key).
+JOB_CODE = {
+    name: code(e.module, scripts=["experiment.py"]) for name, e in EXPERIMENTS.items()
+}
+DIGESTS = {
+    name: digest_files(files, package_names(files)) for name, files in JOB_CODE.items()
 }
 
-# Book figures the config's variants cannot draw (in full): said now, and on the index page.
-MISSING = [
-    {"stem": figure.stem, "section": figure.section, "drawn": drawn, "message": message}
-    for figure, drawn, message in missing_variants(config, BOOK_CONFIG)
+
+# The runs: the book's (this config, to results/) and the named ones (to results/runs/<name>/).
+BOOK_RUN = Run(BOOK, config, DIGESTS)
+ALL_RUNS = [BOOK_RUN] + [
+    Run(name, RUN_CONFIGS[name], DIGESTS, RUN_SPECS[name]["description"])
+    for name in RUN_SPECS
+    if name in RUN_CONFIGS
 ]
-for missing in MISSING:
-    logger.warning(f"Warning: {missing['message']}")
+RUNS = [BOOK_RUN] + [run for run in ALL_RUNS[1:] if run.name in SELECTED]
+NAMED_RUNS = RUNS[1:]
+for problem in RUN_ERRORS.values():
+    logger.warning(f"Warning: {problem} (`snakemake compare` refuses to run until it is fixed)")
 
 
-def training_settings(name):
-    """An experiment's block without the settings only its figures read (with the blocks it uses)."""
-    return EXPERIMENTS[name].training_settings(config)
-
-
-def figure_files(experiment, exts=("png", "pdf")):
-    return expand(
-        "results/figures/{stem}.{ext}",
-        stem=[d.stem for d in DRAWN[experiment]],
-        ext=exts,
-    )
-
-
-def benchmark_files():
-    files = []
-    for name, experiment in EXPERIMENTS.items():
-        parts = experiment.parts(config[name]) if experiment.parts else {None: None}
-        jobs = [p for p in parts if p not in SHARED_PARTS.get(name, [])]
-        seeds = seeds_of(name) if experiment.seeded else [None]
-        if experiment.study and not studies_requested():
-            continue
-        files += [benchmark(name, seed, part) for seed in seeds for part in jobs]
-    if BASELINE_EPOCHS is not None:
-        files += [benchmark("overfit_baseline", seed) for seed in SEEDS]
-    return files
-
-
-def benchmark(name, seed=None, part=None):
-    if seed is None:
-        return f"results/benchmarks/{name}.tsv"
-    if part is None:
-        return f"results/benchmarks/{name}/seed{seed}.tsv"
-    return f"results/benchmarks/{name}/seed{seed}_{part}.tsv"
-
-
-def job_log(name, seeded, part=False):
-    if not seeded:
-        return f"results/logs/{name}.log"
-    if not part:
-        return f"results/logs/{name}/seed{{seed}}.log"
-    return f"results/logs/{name}/seed{{seed}}_{{part}}.log"
-
-
-def part_settings(name):
-    """The settings of the job of one part of experiment ``name`` (by its part wildcard)."""
-    return lambda wildcards: EXPERIMENTS[name].parts(training_settings(name))[
-        wildcards.part
+def runs_ready(files, every=False):
+    """``files`` (a target that builds the named runs), unless config/runs.yaml or a run it
+    needs is wrong: then say so, before any job (``every``: all its runs, for prune)."""
+    wanted = set(RUN_SPECS) if every else set(SELECTED)
+    problems = [
+        message
+        for name, message in RUN_ERRORS.items()
+        if name in (RUNS_FILE, "runs") or name in wanted
     ]
-
-
-def part_pattern(name):
-    """The parts of experiment ``name`` its own rule makes (not those of a shared run)."""
-    parts = EXPERIMENTS[name].parts(config[name])
-    jobs = [p for p in parts if p not in SHARED_PARTS.get(name, [])]
-    return "|".join(re.escape(p) for p in jobs) or "no-part"
-
-
-def figure_outputs(name):
-    """PNG (in the report, with the caption it was drawn with), PDF and caption of every
-    figure the plot job of experiment ``name`` draws."""
-    section = EXPERIMENTS[name].section
-    files = []
-    for drawn in DRAWN[name]:
-        caption = f"results/figures/captions/{drawn.stem}.rst"
-        png = report(
-            f"results/figures/{drawn.stem}.png",
-            caption=os.path.abspath(caption),
-            category=(  # no ": " in it: the report's reST would cut its link target there
-                f"Beyond the book – {EXPERIMENTS[name].title.replace(': ', ' – ')}"
-                if EXPERIMENTS[name].study
-                else f"{section} {SECTIONS[section][0]}"
-            ),
-            subcategory=(
-                "several seeds"
-                if drawn.band
-                else "figures" if EXPERIMENTS[name].study else "book figures"
-            ),
-            labels={"figure": drawn.stem},
-        )
-        files += [png, f"results/figures/{drawn.stem}.pdf", caption]
+    if problems:
+        refuse("\n".join(problems))
     return files
 
 
-def figure_tables(name):
-    """{input name: files} of the tables the figures of ``name`` read (another experiment's
-    too, "experiment:table"): every seed's if one of them reads every seed, else the first's.
-    """
-    every = any(d.band or d.figure.all_seeds for d in DRAWN[name])
-    seeds = seeds_of(name) if every else seeds_of(name)[:1]
-    inputs = {}
-    for table in dict.fromkeys(t for drawn in DRAWN[name] for t in drawn.figure.tables):
-        source, logical = table_source(name, table)
-        inputs[input_name(name, table)] = table_files(source, seeds)[logical]
-    return inputs
-
-
-def figure_schemas(name):
-    """The schemas of every table file the figures of ``name`` may read."""
-    sources = dict.fromkeys(
-        table_source(name, t)[0] for d in DRAWN[name] for t in d.figure.tables
-    )
-    return {
-        p: s for source in sources for p, s in schemas(source, seeds_of(name)).items()
-    }
+def compare_requested():
+    """Whether `snakemake compare` was asked for (known once the DAG is being built)."""
+    dag = getattr(workflow, "dag_settings", None)
+    return dag is not None and "compare" in dag.targets
 
 
 def studies_requested():
@@ -304,151 +125,318 @@ def studies_requested():
     return dag is not None and "studies" in dag.targets
 
 
-def reported(name):
-    """Whether the claims and the index cover experiment ``name``."""
-    return not EXPERIMENTS[name].study or studies_requested()
+def reported(run, name):
+    """Whether the claims and the index of ``run`` cover experiment ``name`` (the studies:
+    the book's, with `snakemake studies`)."""
+    if not EXPERIMENTS[name].study:
+        return True
+    return run.name == BOOK and studies_requested()
 
 
-def claim_inputs(wildcards):
-    """{input name: files} of every table the claims read, of the experiments reported."""
-    inputs = {}
-    for name, tables in CLAIM_TABLES.items():
-        if not reported(name):
-            continue
-        for table in tables:
-            source, logical = table_source(name, table)
-            inputs[input_name(name, table)] = table_files(source, seeds_of(name))[
-                logical
-            ]
-    return inputs
+def drawn(run):
+    """{experiment: the figures ``run`` draws of it} (dlscratch.registry)."""
+    out = {name: run.drawn(name) for name in EXPERIMENTS}
+    return {
+        name: d
+        for name, d in out.items()
+        if d and (run.name == BOOK or not EXPERIMENTS[name].study)
+    }
 
 
-def claim_schemas():
+DRAWN = {run.name: drawn(run) for run in RUNS}
+
+
+# Book figures a run's variants cannot draw (in full): said now, and on its page.
+def missing_figures(run):
+    return [
+        {"stem": f.stem, "section": f.section, "drawn": d, "message": message}
+        for f, d, message in missing_variants(run.config, BOOK_CONFIG)
+    ]
+
+
+MISSING = {run.name: missing_figures(run) for run in RUNS}
+for run in RUNS:
+    for missing in MISSING[run.name]:
+        prefix = "" if run.name == BOOK else f"run '{run.name}': "
+        logger.warning(f"Warning: {prefix}{missing['message']}")
+
+
+# --------------------------------------------------------------------------- the store
+
+# Which job computes each entry some run needs and the store lacks (dlscratch.plan).
+BATCHES, BASELINES, KEYED = store_jobs(RUNS)
+
+
+def entry_schemas(entry):
+    """{entry table: Schema params} of a store entry: its checks when read."""
+    experiment = EXPERIMENTS[entry.experiment]
     out = {}
-    for name, tables in CLAIM_TABLES.items():
-        if reported(name):
-            for table in tables:
-                source = table_source(name, table)[0]
-                out.update(schemas(source, seeds_of(name)))
+    for table, schema in experiment.unit_schemas(entry.unit, entry.settings).items():
+        schema = dataclasses.replace(schema, provenance=entry.provenance)
+        if entry.seed is not None:
+            schema = schema.with_values(seed=[entry.seed])
+        out[table] = schema.as_params()
     return out
+
+
+def entry_spec(entry):
+    """A store entry as a job that reads it gets it (dlscratch.results)."""
+    return {
+        "unit": entry.unit,
+        "files": {t: entry.table(t) for t in entry.tables},
+        "provenance": entry.provenance,
+        "schemas": entry_schemas(entry),
+    }
+
+
+def seeds_read(run, name, sources):
+    """The seeds whose tables the figures of experiment ``name`` read: every seed if one
+    of them reads every seed, else the first."""
+    every = any(d.band or d.figure.all_seeds for d in DRAWN[run.name][name])
+    return run.seeds(name) if every else run.seeds(name)[:1]
+
+
+def table_specs(run, wanted, seeds_of):
+    """What a job reads of ``run`` (dlscratch.results): for each of the tables ``wanted``
+    ([(experiment, "table" or "other:table")]), the files it is assembled from and the store
+    entries of each seed to read (``seeds_of(experiment)``), in unit order."""
+    specs = []
+    for name, table in wanted:
+        source, logical = table_source(name, table)
+        seeds = seeds_of(name) if EXPERIMENTS[source].seeded else [None]
+        specs.append(
+            {
+                "experiment": name,
+                "table": table,
+                "source": source,
+                "stems": EXPERIMENTS[source].tables(run.config[source])[logical],
+                "assembly": EXPERIMENTS[source].assembly,
+                "seeds": {
+                    seed: [entry_spec(e) for e in run.entries(source, seed)]
+                    for seed in seeds
+                },
+            }
+        )
+    return specs
+
+
+def assembly_code(sources):
+    """The modules a job imports by name to assemble the tables of ``sources`` (a search's
+    shards are combined by its experiment's function): part of its rule's code inputs."""
+    return [
+        EXPERIMENTS[s].combine_module
+        for s in dict.fromkeys(sources)
+        if EXPERIMENTS[s].combine
+    ]
+
+
+def spec_files(specs):
+    """Every file (tables and records) of the entries of ``specs``: a reader's inputs."""
+    return list(
+        dict.fromkeys(
+            path
+            for spec in specs
+            for entries in spec["seeds"].values()
+            for entry in entries
+            for path in [*entry["files"].values(), entry["provenance"]]
+        )
+    )
+
+
+def figure_specs(run, name):
+    tables = dict.fromkeys(t for d in DRAWN[run.name][name] for t in d.figure.tables)
+    seeds = seeds_read(run, name, tables)
+    return table_specs(run, [(name, t) for t in tables], lambda _: seeds)
+
+
+def claim_specs(run):
+    wanted = [
+        (name, table)
+        for name, e in EXPERIMENTS.items()
+        if e.claims_tables and reported(run, name)
+        for table in e.claims_tables
+    ]
+    return table_specs(run, wanted, run.seeds)
+
+
+def tables_of_run(run, studies=False):
+    """{experiment: {seed: {stem: file}}} of the tables ``run``'s tables job writes: the
+    chapter's (or the studies', with ``studies``)."""
+    return {
+        name: {seed: run.table_files(name, seed) for seed in run.seeds(name)}
+        for name, e in EXPERIMENTS.items()
+        if e.study == studies and (run.name == BOOK or not e.study)
+    }
+
+
+def run_entries(run, studies=False):
+    """Every store entry ``run`` reads (the book's studies too, with ``studies``)."""
+    return [
+        entry
+        for entry in needed([run], studies=studies).values()
+        if studies or not EXPERIMENTS[entry.experiment].study
+    ]
+
+
+# --------------------------------------------------------------------------- a run's files
+
+
+def figure_outputs(run, name):
+    """PNG (in the report, with the caption it was drawn with), PDF and caption of every
+    figure the plot job of experiment ``name`` of ``run`` draws."""
+    section = EXPERIMENTS[name].section
+    files = []
+    for d in DRAWN[run.name][name]:
+        caption = run.path("figures", "captions", f"{d.stem}.rst")
+        chapter = (  # no ": " in it: the report's reST would cut its link target there
+            f"Beyond the book – {EXPERIMENTS[name].title.replace(': ', ' – ')}"
+            if EXPERIMENTS[name].study
+            else f"{section} {SECTIONS[section][0]}"
+        )
+        kind = (
+            "several seeds"
+            if d.band
+            else "figures" if EXPERIMENTS[name].study else "book figures"
+        )
+        png = report(
+            run.path("figures", f"{d.stem}.png"),
+            caption=os.path.abspath(caption),
+            # `snakemake compare --report`: one category per run
+            category=lambda wildcards, run=run.name, chapter=chapter: (
+                f"Run {run}" if compare_requested() else chapter
+            ),
+            subcategory=lambda wildcards, chapter=chapter, kind=kind: (
+                chapter if compare_requested() else kind
+            ),
+            labels={"figure": d.stem, "run": run.name},
+        )
+        files += [png, run.path("figures", f"{d.stem}.pdf"), caption]
+    return files
+
+
+def figure_files(run, name, exts=("png", "pdf")):
+    return [
+        run.path("figures", f"{d.stem}.{ext}")
+        for d in DRAWN[run.name][name]
+        for ext in exts
+    ]
+
+
+def plot_provenance(run, name):
+    return run.path("figures", "provenance", f"{name}.json")
+
+
+def run_outputs(run, studies=False):
+    """Every figure, table, the claims and the page of ``run`` (the chapter's, or, with
+    ``studies``, the book's studies)."""
+    files = [
+        f
+        for by_seed in tables_of_run(run, studies).values()
+        for stems in by_seed.values()
+        for f in stems.values()
+    ]
+    for name in DRAWN[run.name]:
+        if EXPERIMENTS[name].study == studies:
+            files += figure_files(run, name)
+    return files + [
+        run.path("claims.md"),
+        run.path("claims.csv"),
+        run.path("index.html"),
+    ]
+
+
+def benchmark_records(run):
+    """The provenance records of every entry ``run`` shows, for its page's job times."""
+    return [e.provenance for e in run_entries(run, studies_requested())]
 
 
 def book_figure_targets():
     """Target name (fig6-09) -> the files of that book figure: its figures (6-9, 6-9x) and
     their several-seed companions."""
     targets = {}
-    for name in DRAWN:
-        for drawn in DRAWN[name]:
-            if not drawn.figure.number.startswith("6-"):
+    for name in DRAWN[BOOK]:
+        for d in DRAWN[BOOK][name]:
+            if not d.figure.number.startswith("6-"):
                 continue
-            target = drawn.stem.split("_")[0].removesuffix("x")
-            targets.setdefault(target, []).append(f"results/figures/{drawn.stem}.png")
-            targets[target].append(f"results/figures/{drawn.stem}.pdf")
+            target = d.stem.split("_")[0].removesuffix("x")
+            targets.setdefault(target, []).append(f"results/figures/{d.stem}.png")
+            targets[target].append(f"results/figures/{d.stem}.pdf")
     return targets
 
 
-def all_outputs(studies=False):
-    """Every figure (book-style and several-seed), every table, the claims and the index of
-    the chapter (or, with ``studies``, of the studies)."""
-    files = []
-    for name in EXPERIMENTS:
-        if EXPERIMENTS[name].study == studies:
-            files += [f for paths in table_files(name).values() for f in paths]
-    for name in DRAWN:
-        if EXPERIMENTS[name].study == studies:
-            files += figure_files(name)
-    return files + ["results/claims.md", "results/claims.csv", "results/index.html"]
+# --------------------------------------------------------------------------- what a run wrote
 
 
-# --------------------------------------------------------------------------- what the run wrote
-
-
-def job_outputs(name, seed, part=None):
-    """The tables the job of experiment ``name`` for ``seed`` (and ``part``) writes; also
-    what its combining job writes (no part). Wildcards allowed."""
-    experiment, where = EXPERIMENTS[name], seed_dir(name, seed)
-    if part is None:
-        tables = experiment.tables(config[name])
-        return [f"{where}/{stem}.csv" for stems in tables.values() for stem in stems]
-    if experiment.part_tables:
-        return [f"{where}/{part}/{table}.csv" for table in experiment.part_tables]
-    return [f"{where}/{experiment.part_path.format(part=part)}.csv"]
-
-
-def run_jobs():
-    """Every job of the current run (the studies' too when asked for), as dlscratch.verify
-    checks them: its rule, its provenance record and the files it wrote."""
-    jobs = []
-    for name, experiment in EXPERIMENTS.items():
-        if not reported(name):
-            continue
-        for seed in seeds_of(name) if experiment.seeded else [None]:
-            if experiment.parts is None or experiment.combine:
-                jobs.append(
-                    {
-                        "rule": f"{name}_combine" if experiment.combine else name,
-                        "provenance": provenance_path(name, seed),
-                        "outputs": job_outputs(name, seed),
-                    }
-                )
-            for part in experiment.parts(config[name]) if experiment.parts else []:
-                if part not in SHARED_PARTS.get(name, []):
-                    jobs.append(
-                        {
-                            "rule": name,
-                            "provenance": provenance_path(name, seed, part),
-                            "outputs": job_outputs(name, seed, part),
-                        }
-                    )
-    if BASELINE_EPOCHS is not None:
-        for seed in SEEDS:
+def run_jobs(run):
+    """Every job of ``run`` (the book's studies too when asked for), as dlscratch.verify
+    checks them: its rule, its provenance record and the files it wrote. A store entry is
+    one "job" here (its record), whichever job computed it."""
+    studies = studies_requested()
+    jobs = [
+        {"rule": None, "provenance": e.provenance, "outputs": e.files}
+        for e in run_entries(run, studies)
+    ]
+    for part in [False, True] if studies and run.name == BOOK else [False]:
+        jobs.append(
+            {
+                "rule": run.rule("study_tables" if part else "tables"),
+                "provenance": run.path(
+                    "study_tables.provenance.json" if part else "tables.provenance.json"
+                ),
+                "outputs": [
+                    f
+                    for by_seed in tables_of_run(run, part).values()
+                    for stems in by_seed.values()
+                    for f in stems.values()
+                ],
+            }
+        )
+    for name in DRAWN[run.name]:
+        if reported(run, name):
             jobs.append(
                 {
-                    "rule": "overfit_baseline",
-                    "provenance": BASELINE_PROVENANCE.format(seed=seed),
-                    "outputs": [
-                        f"results/weight_decay/seed{seed}/lambda{lambda_label(0)}.csv",
-                        f"results/dropout/seed{seed}/without.csv",
-                    ],
-                }
-            )
-    for name in DRAWN:
-        if reported(name):
-            outputs = [str(f) for f in figure_outputs(name)]
-            jobs.append(
-                {
-                    "rule": f"plot_{name}",
-                    "provenance": f"results/figures/provenance/{name}.json",
-                    "outputs": outputs,
+                    "rule": run.rule(f"plot_{name}"),
+                    "provenance": plot_provenance(run, name),
+                    "outputs": [str(f) for f in figure_outputs(run, name)],
                 }
             )
     jobs.append(
         {
-            "rule": "claims",
-            "provenance": "results/claims.provenance.json",
-            "outputs": ["results/claims.csv", "results/claims.md"],
+            "rule": run.rule("claims"),
+            "provenance": run.path("claims.provenance.json"),
+            "outputs": [run.path("claims.csv"), run.path("claims.md")],
         }
     )
     jobs.append(
         {
-            "rule": "index",
-            "provenance": "results/index.provenance.json",
-            "outputs": ["results/index.html"],
+            "rule": run.rule("index"),
+            "provenance": run.path("index.provenance.json"),
+            "outputs": [run.path("index.html")],
         }
     )
     return jobs
 
 
-def run_schemas():
-    """The schema of every table of the current run (dlscratch.tables), and the claims'."""
+def run_schemas(run):
+    """The schema of every table of ``run``: its store entries, its assembled tables, its claims."""
     out = {
-        "results/claims.csv": dataclasses.replace(
-            CLAIMS_TABLE_SCHEMA, rule="claims"
+        run.path("claims.csv"): dataclasses.replace(
+            CLAIMS_TABLE_SCHEMA, rule=run.rule("claims")
         ).as_params()
     }
-    for name in EXPERIMENTS:
-        if reported(name):
-            out.update(schemas(name))
+    for entry in run_entries(run, studies_requested()):
+        for table, schema in entry_schemas(entry).items():
+            out[entry.table(table)] = schema
+    for part in [False, True] if studies_requested() and run.name == BOOK else [False]:
+        for name, by_seed in tables_of_run(run, part).items():
+            schemas = EXPERIMENTS[name].schemas(run.settings(name))
+            writer = {"rule": run.rule("study_tables" if part else "tables")}
+            for seed, stems in by_seed.items():
+                for stem, path in stems.items():
+                    schema = dataclasses.replace(schemas[stem], **writer)
+                    out[path] = (
+                        schema if seed is None else schema.with_values(seed=[seed])
+                    ).as_params()
     return out
 
 
@@ -456,14 +444,23 @@ def verified(wildcards):
     """`snakemake verify`: check results/ against what the run wrote (dlscratch.verify),
     while the DAG is built, so that its report is all that is printed: one line per file
     that is not what the run wrote, with the command that remakes it, and exit status 1.
-    """
-    jobs = run_jobs()
+    With --config 'runs=[...]', the named runs too."""
+    runs = [BOOK_RUN] + [r for r in RUNS if r.name != BOOK and config.get("runs")]
+    if config.get("runs"):
+        runs_ready([])
+    jobs, schemas = [], {}
+    for run in runs:
+        jobs += run_jobs(run)
+        schemas.update(run_schemas(run))
+    jobs = list(
+        {job["provenance"]: job for job in jobs}.values()
+    )  # shared entries once
     if not any(os.path.exists(job["provenance"]) for job in jobs):
         refuse(
             "verify: results/ holds no run of these settings yet: run the workflow first "
             f"(`{RERUN}`)"
         )
-    lines, ok = verify_report(jobs, run_schemas())
+    lines, ok = verify_report(jobs, schemas)
     os.makedirs("results/logs", exist_ok=True)
     with open("results/logs/verify.log", "w") as log:
         log.write("\n".join(lines) + "\n")
@@ -471,6 +468,12 @@ def verified(wildcards):
         refuse("\n".join(lines))
     print("\n".join(lines), file=sys.stderr)
     return []
+
+
+def referenced_entries():
+    """Every store entry the book run (studies included) or any run of config/runs.yaml
+    refers to, with this code: what `snakemake prune` keeps."""
+    return sorted({e.directory for e in needed(ALL_RUNS, studies=True).values()})
 
 
 # --------------------------------------------------------------------------- targets
@@ -487,7 +490,7 @@ def answer_unknown_target(wildcards):
 
     name = wildcards.target
     padded = re.sub(r"^fig6-(\d)$", r"fig6-0\1", name)
-    known = figure_targets() + ["all", "studies", "verify"]
+    known = figure_targets() + ["all", "studies", "compare", "verify", "prune"]
     close = (
         [padded]
         if padded in known and padded != name
@@ -496,9 +499,10 @@ def answer_unknown_target(wildcards):
     hint = f" Did you mean {close[0]}?" if close else ""
     refuse(
         f"unknown target {name!r}.{hint} The figure targets are {', '.join(figure_targets())}; "
-        "the others are all (the default: the whole chapter), studies (the studies beyond the book, "
-        "with the chapter) and verify (check results/ against what the run wrote). A file of "
-        "results/ is a target too."
+        "the others are all (the default: the whole chapter), studies (the studies beyond the "
+        "book, with the chapter), compare (the book's run and the named runs of "
+        "config/runs.yaml, side by side), verify (check results/ against what the run wrote) "
+        "and prune (delete stored results no run refers to). A file of results/ is a target too."
     )
 
 
@@ -523,7 +527,9 @@ def ready_for_report(files):
     warning for each file it has no record of)."""
     if creating_report():
         shown = [
-            f for f in files if f.startswith("results/figures/") and f.endswith(".png")
+            f
+            for f in files
+            if os.path.basename(os.path.dirname(f)) == "figures" and f.endswith(".png")
         ]
         missing = [f for f in shown if not os.path.exists(f)]
         if missing:
@@ -535,14 +541,87 @@ def ready_for_report(files):
     return files
 
 
-def drop_stale_index(path="results/index.html"):
-    """After a failed run: remove the page if it links a figure that a failed job removed
+def drop_stale_index():
+    """After a failed run: remove a page that links a figure that a failed job removed
     (Snakemake deletes a failed job's outputs), so that no page links what is not there.
     The next successful run writes it again."""
-    missing = stale_links(path)
-    if missing:
-        os.remove(path)
-        logger.warning(
-            f"{path} removed: it linked {len(missing)} file(s) that a failed job removed "
-            f"(the first: {missing[0]}); the next successful run writes it again"
-        )
+    for run in RUNS:
+        path = run.path("index.html")
+        missing = stale_links(path)
+        if missing:
+            os.remove(path)
+            logger.warning(
+                f"{path} removed: it linked {len(missing)} file(s) that a failed job removed "
+                f"(the first: {missing[0]}); the next successful run writes it again"
+            )
+
+
+def announce_prune():
+    """`snakemake prune`: say what it deletes (or, with -n, would delete): every store entry
+    no run refers to. Returns the entries to keep (the prune job's parameter)."""
+    from dlscratch.store import prune
+
+    runs_ready([], every=True)
+    keep = referenced_entries()
+    gone = prune(keep, dry_run=True)
+    total = sum(size for _, size in gone)
+    lines = [f"prune: {directory} ({size:,} bytes)" for directory, size in gone]
+    lines.append(
+        f"prune: {len(gone)} store entries ({total / 1e6:.1f} MB) that no run refers to; "
+        f"{len(keep)} kept (the book's run, its studies and the {len(ALL_RUNS) - 1} runs "
+        f"of {RUNS_FILE})"
+    )
+    print("\n".join(lines), file=sys.stderr)
+    return keep
+
+
+def run_changes(run):
+    """What ``run`` changes of the book's settings, as text (its page, the comparison page)."""
+    return [] if run.name == BOOK else setting_changes(BOOK_RUN.config, run.config)
+
+
+# --------------------------------------------------------------------------- rule helpers
+
+
+def entry_out(entry):
+    """What a training job writes for ``entry``: where, and which of the tables its
+    experiment returns goes to which table of the entry."""
+    return {
+        "experiment": entry.experiment,
+        "unit": entry.unit,
+        "key": entry.key,
+        "directory": entry.directory,
+        "tables": EXPERIMENTS[entry.experiment].entry_names(entry.unit),
+        "settings": entry.settings,
+    }
+
+
+def entry_outputs(entries):
+    return [e.table(t) for e in entries for t in e.tables] + [
+        e.provenance for e in entries
+    ]
+
+
+def training_resources(name):
+    experiment = EXPERIMENTS[name]
+    return {"mem_mb": experiment.mem_mb, "runtime": experiment.runtime, "cpus": 1}
+
+
+def run_tables_params(run, studies=False):
+    """{experiment: {seed: {"entries": [entry], "files": {stem: path}}}} of a tables job."""
+    return {
+        name: {
+            seed: {
+                "entries": [entry_spec(e) for e in run.entries(name, seed)],
+                "files": files,
+                "assembly": EXPERIMENTS[name].assembly,
+            }
+            for seed, files in by_seed.items()
+        }
+        for name, by_seed in tables_of_run(run, studies).items()
+    }
+
+
+def compare_link(run):
+    """The comparison page as the run's page links it (when `snakemake compare` builds it)."""
+    return os.path.relpath("results/compare.html", run.directory)

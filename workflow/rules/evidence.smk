@@ -1,73 +1,129 @@
-# Evidence beyond the book: the claims table and the index page.
+# Evidence beyond the book, for each run: its tables (assembled from the store), the claims
+# table and the index page; the comparison of the runs; the targets.
 
 
-rule claims:
-    input:
-        unpack(claim_inputs),
-        provenance=lambda wildcards: records_of(
-            [f for files in claim_inputs(wildcards).values() for f in files],
-            claim_schemas(),
-        ),
-        code=code(scripts=["claims.py"]),
-    output:
-        csv="results/claims.csv",
-        md="results/claims.md",
-        provenance="results/claims.provenance.json",
-    log:
-        "results/logs/claims.log",
-    localrule: True
-    conda:
-        "../envs/dlscratch.yaml"
-    threads: 1
-    resources:
-        cpus=1,
-    params:
-        settings=lambda wildcards: {
-            name: training_settings(name) for name in CLAIM_TABLES if reported(name)
-        },
-        schemas=lambda wildcards: claim_schemas(),
-    script:
-        "../scripts/claims.py"
+for run in RUNS:
+    for studies in [False, True] if run.name == BOOK else [False]:
+        tables_params = run_tables_params(run, studies)
 
+        # the run's tables, assembled from the store, at today's paths for the book
+        rule:
+            name:
+                run.rule("study_tables" if studies else "tables")
+            input:
+                tables=[
+                    f
+                    for by_seed in tables_params.values()
+                    for spec in by_seed.values()
+                    for entry in spec["entries"]
+                    for f in [*entry["files"].values(), entry["provenance"]]
+                ],
+                code=code(*assembly_code(tables_params), scripts=["tables.py"]),
+            output:
+                [
+                    f
+                    for by_seed in tables_of_run(run, studies).values()
+                    for files in by_seed.values()
+                    for f in files.values()
+                ],
+                provenance=run.path(
+                    "study_tables.provenance.json"
+                    if studies
+                    else "tables.provenance.json"
+                ),
+            log:
+                run.path("logs", "study_tables.log" if studies else "tables.log"),
+            localrule: True
+            conda:
+                "../envs/dlscratch.yaml"
+            threads: 1
+            resources:
+                cpus=1,
+            params:
+                tables=tables_params,
+            script:
+                "../scripts/tables.py"
 
-rule index:
-    input:
-        figures=lambda wildcards: [
-            f for name in DRAWN if reported(name) for f in figure_files(name, ["png"])
-        ],
-        captions=lambda wildcards: [
-            f"results/figures/captions/{d.stem}.rst"
-            for name in DRAWN
-            if reported(name)
-            for d in DRAWN[name]
-        ],
-        claims="results/claims.csv",
-        benchmarks=lambda wildcards: benchmark_files(),
-        # the records the figures, captions and claims are checked against before the page
-        # shows them
-        provenance=lambda wildcards: [
-            f"results/figures/provenance/{name}.json"
-            for name in DRAWN
-            if reported(name)
-        ]
-        + ["results/claims.provenance.json"],
-        code=code(scripts=["index.py"]),
-    output:
-        html="results/index.html",
-        provenance="results/index.provenance.json",
-    log:
-        "results/logs/index.log",
-    localrule: True
-    conda:
-        "../envs/dlscratch.yaml"
-    threads: 1
-    resources:
-        cpus=1,
-    params:
-        config=config,
-        missing=MISSING,
-    script:
-        "../scripts/index.py"
+    rule:
+        name:
+            run.rule("claims")
+        input:
+            tables=lambda wildcards, run=run: spec_files(claim_specs(run)),
+            code=code(scripts=["claims.py"]),
+        output:
+            csv=run.path("claims.csv"),
+            md=run.path("claims.md"),
+            provenance=run.path("claims.provenance.json"),
+        log:
+            run.path("logs", "claims.log"),
+        localrule: True
+        conda:
+            "../envs/dlscratch.yaml"
+        threads: 1
+        resources:
+            cpus=1,
+        params:
+            settings=lambda wildcards, run=run: {
+                name: run.settings(name)
+                for name, e in EXPERIMENTS.items()
+                if e.claims_tables and reported(run, name)
+            },
+            tables=lambda wildcards, run=run: claim_specs(run),
+        script:
+            "../scripts/claims.py"
+
+    rule:
+        name:
+            run.rule("index")
+        input:
+            figures=lambda wildcards, run=run: [
+                f
+                for name in DRAWN[run.name]
+                if reported(run, name)
+                for f in figure_files(run, name, ["png"])
+            ],
+            captions=lambda wildcards, run=run: [
+                run.path("figures", "captions", f"{d.stem}.rst")
+                for name in DRAWN[run.name]
+                if reported(run, name)
+                for d in DRAWN[run.name][name]
+            ],
+            claims=run.path("claims.csv"),
+            # the records the figures, captions and claims are checked against before the
+            # page shows them, and those of the entries it shows (their jobs' times)
+            provenance=lambda wildcards, run=run: [
+                plot_provenance(run, name)
+                for name in DRAWN[run.name]
+                if reported(run, name)
+            ]
+            + [run.path("claims.provenance.json")],
+            entries=lambda wildcards, run=run: benchmark_records(run),
+            compare=lambda wildcards: (
+                ["results/compare.html"] if compare_requested() else []
+            ),
+            code=code(scripts=["index.py"]),
+        output:
+            html=run.path("index.html"),
+            provenance=run.path("index.provenance.json"),
+        log:
+            run.path("logs", "index.log"),
+        localrule: True
+        conda:
+            "../envs/dlscratch.yaml"
+        threads: 1
+        resources:
+            cpus=1,
+        params:
+            run=run.name,
+            description=run.description,
+            changes=run_changes(run),
+            config=run.config,
+            missing=MISSING[run.name],
+            compare=lambda wildcards, run=run: (
+                compare_link(run) if compare_requested() else None
+            ),
+        script:
+            "../scripts/index.py"
 
 
 # Beyond the book: `snakemake --cores 4 studies` runs the studies, and the claims table and
@@ -76,8 +132,71 @@ rule studies:
     default_target: False
     input:
         lambda wildcards: ready_for_report(
-            all_outputs(studies=True)
-            + ["results/claims.csv", "results/claims.md", "results/index.html"]
+            run_outputs(BOOK_RUN, studies=True) + run_outputs(BOOK_RUN)
+        ),
+    localrule: True
+
+
+# `snakemake --cores 4 compare`: the book's run and every named run of config/runs.yaml
+# (--config 'runs=[a,b]': those), each in its own directory, and results/compare.html.
+rule compare_page:
+    input:
+        claims=[run.path("claims.csv") for run in RUNS],
+        figures=[
+            f
+            for run in RUNS
+            for name in DRAWN[run.name]
+            if not EXPERIMENTS[name].study
+            for f in figure_files(run, name, ["png"])
+        ],
+        provenance=[run.path("claims.provenance.json") for run in RUNS]
+        + [
+            plot_provenance(run, name)
+            for run in RUNS
+            for name in DRAWN[run.name]
+            if not EXPERIMENTS[name].study
+        ],
+        code=code("dlscratch.compare", scripts=["compare.py"]),
+    output:
+        html="results/compare.html",
+        csv="results/compare.csv",
+        provenance="results/compare.provenance.json",
+    log:
+        "results/logs/compare.log",
+    localrule: True
+    conda:
+        "../envs/dlscratch.yaml"
+    threads: 1
+    resources:
+        cpus=1,
+    params:
+        runs=[
+            {
+                "name": run.name,
+                "description": run.description,
+                "directory": run.directory,
+                "config": run.config,
+                "figures": [
+                    d.as_params()
+                    for name in DRAWN[run.name]
+                    if not EXPERIMENTS[name].study
+                    for d in DRAWN[run.name][name]
+                ],
+            }
+            for run in RUNS
+        ],
+    script:
+        "../scripts/compare.py"
+
+
+rule compare:
+    default_target: False
+    input:
+        lambda wildcards: ready_for_report(
+            runs_ready(
+                [f for run in RUNS for f in run_outputs(run)]
+                + ["results/compare.html", "results/compare.csv"]
+            )
         ),
     localrule: True
 
@@ -106,6 +225,21 @@ rule verify:
         "../envs/dlscratch.yaml"
     shell:
         "true"
+
+
+# `snakemake --cores 1 prune`: delete the store entries that neither the book's run (its
+# studies included) nor any run of config/runs.yaml refers to, with this code
+# (`snakemake -n prune` lists them and deletes nothing).
+rule prune:
+    log:
+        "results/logs/prune.log",
+    localrule: True
+    conda:
+        "../envs/dlscratch.yaml"
+    params:
+        keep=lambda wildcards: announce_prune(),
+    script:
+        "../scripts/prune.py"
 
 
 # Any other bare name given as a target: say which targets there are.

@@ -1,128 +1,132 @@
-# The experiments of dlscratch.registry.EXPERIMENTS, one rule each: a job per seed (or,
-# for an experiment split into parts, per seed and part) runs the experiment's library
-# function on its config block and writes the tables it returns. Adding an experiment to
-# the registry adds its rule here.
+# The training jobs: each computes store entries (dlscratch.store) that some run needs and
+# the store lacks, as dlscratch.plan assigns them. An entry's path holds the key of what
+# made it (its unit's settings and its job's code), so an entry that exists is never asked
+# for again: Snakemake sees nothing to compute for settings it has seen before.
+#
+# - a batch: the missing variants of one variant table for a seed, one job (rule named
+#   after the experiment, and after its run for a named run's: optimizer_mnist__<run>);
+# - the baseline: the unregularized 6.4 run once for its two entries (overfit_baseline);
+# - a keyed rule per experiment: every other entry is its own job (the {entry} wildcard,
+#   "<key>/seed<N>", matches only the missing ones).
 
 
-for name, experiment in EXPERIMENTS.items():
-    where = seed_dir(name, "{seed}")
-    tables = experiment.tables(config[name])
-    if experiment.parts is None:
-        outputs = [f"{where}/{stem}.csv" for stems in tables.values() for stem in stems]
-        provenance = provenance_path(name, "{seed}")
-        job_benchmark = benchmark(name, "{seed}" if experiment.seeded else None)
-    elif experiment.part_tables:  # a part writes several tables: <part>/<table>.csv
-        outputs = [f"{where}/{{part}}/{table}.csv" for table in experiment.part_tables]
-        provenance = provenance_path(name, "{seed}", "{part}")
-        job_benchmark = benchmark(name, "{seed}", "{part}")
-    else:
-        part = experiment.part_path.format(part="{part}")
-        outputs = [f"{where}/{part}.csv"]
-        provenance = provenance_path(name, "{seed}", "{part}")
-        job_benchmark = benchmark(name, "{seed}", "{part}")
+for batch in BATCHES:
+    experiment = EXPERIMENTS[batch.experiment]
+    seeded = experiment.seeded
+    where = "/".join(
+        ["store", batch.experiment, batch.id] + (["seed{seed}"] if seeded else [])
+    )
 
     rule:
         name:
-            name
+            batch.rule
         input:
-            code=code(experiment.module, scripts=["experiment.py"]),
             mnist=MNIST if experiment.mnist else [],
         output:
-            outputs,
-            provenance=provenance,
+            entry_outputs(batch.entries),
         log:
-            job_log(name, experiment.seeded, experiment.parts is not None),
+            f"results/logs/{where}.log",
         benchmark:
-            job_benchmark
+            f"results/benchmarks/{where}.tsv"
         wildcard_constraints:
-            part=part_pattern(name) if experiment.parts else "no-part",
+            **({"seed": "|".join(str(s) for s in batch.seeds)} if seeded else {}),
         priority: experiment.priority
         conda:
             "../envs/dlscratch.yaml"
         threads: 1
         resources:
-            mem_mb=experiment.mem_mb,
-            runtime=experiment.runtime,
-            cpus=1,
+            **training_resources(batch.experiment),
         params:
             run=experiment.qualified_run,
-            settings=(
-                training_settings(name)
-                if experiment.parts is None
-                else part_settings(name)
-            ),
+            calls=[
+                {"settings": e.settings, "entries": [entry_out(e)]}
+                for e in batch.entries
+            ],
+            code=package_names(JOB_CODE[batch.experiment]),
+            benchmark=f"results/benchmarks/{where}.tsv",
         script:
             "../scripts/experiment.py"
 
-    if experiment.combine:
 
-        rule:
-            name:
-                f"{name}_combine"
-            input:
-                parts=expand(
-                    f"{where}/{experiment.part_path}.csv",
-                    part=experiment.parts(config[name]),
-                    allow_missing=True,
-                ),
-                provenance=expand(
-                    provenance_path(name, "{seed}", "{part}"),
-                    part=experiment.parts(config[name]),
-                    allow_missing=True,
-                ),
-                code=code(experiment.combine_module, scripts=["experiment.py"]),
-            output:
-                [f"{where}/{stem}.csv" for stems in tables.values() for stem in stems],
-                provenance=f"{where}/provenance.json",
-            log:
-                f"results/logs/{name}/seed{{seed}}_combine.log",
-            localrule: True
-            conda:
-                "../envs/dlscratch.yaml"
-            threads: 1
-            resources:
-                cpus=1,
-            params:
-                combine=experiment.qualified_combine,
-                # its own seed's (a study may ask for seeds the chapter has not)
-                schemas=lambda wildcards, name=name: schemas(
-                    name, [int(wildcards.seed)]
-                ),
-            script:
-                "../scripts/experiment.py"
+for baseline in BASELINES:
+    where = f"store/overfit_baseline/{baseline.decay.key}-{baseline.without.key}/seed{{seed}}"
 
-
-# 6.4: the unregularized run serves Fig 6-20 (weight_decay, lambda 0) and Fig 6-23
-# (dropout, without) alike; when the two config blocks agree on its settings it is one
-# job, trained for the longer of the two epoch counts, and the weight_decay and dropout
-# rules run only their other parts.
-if BASELINE_EPOCHS is not None:
-
-    rule overfit_baseline:
+    rule:
+        name:
+            baseline.rule
         input:
-            code=code("dlscratch.experiments.regularization", scripts=["experiment.py"]),
             mnist=MNIST,
         output:
-            f"results/weight_decay/seed{{seed}}/lambda{lambda_label(0)}.csv",
-            "results/dropout/seed{seed}/without.csv",
-            provenance=BASELINE_PROVENANCE,
+            entry_outputs([baseline.decay, baseline.without]),
         log:
-            "results/logs/overfit_baseline/seed{seed}.log",
+            f"results/logs/{where}.log",
         benchmark:
-            "results/benchmarks/overfit_baseline/seed{seed}.tsv"
+            f"results/benchmarks/{where}.tsv"
+        wildcard_constraints:
+            seed="|".join(str(s) for s in baseline.seeds),
         priority: 40
         conda:
             "../envs/dlscratch.yaml"
         threads: 1
         resources:
-            mem_mb=EXPERIMENTS["weight_decay"].mem_mb,
-            runtime=EXPERIMENTS["weight_decay"].runtime,
-            cpus=1,
+            **training_resources("weight_decay"),
         params:
             run="dlscratch.experiments.regularization:overfit_baseline",
-            settings={
-                "weight_decay": config["weight_decay"],
-                "dropout": config["dropout"],
-            },
+            calls=[
+                {
+                    "settings": baseline.settings,
+                    "entries": [
+                        entry_out(baseline.decay),
+                        entry_out(baseline.without),
+                    ],
+                }
+            ],
+            code=package_names(JOB_CODE["weight_decay"]),
+            benchmark=f"results/benchmarks/{where}.tsv",
+        script:
+            "../scripts/experiment.py"
+
+
+# the keyed rules' jobs: {experiment: {entry wildcard: the call}}
+KEYED_CALLS = {
+    name: {
+        entry_wildcard(e): {
+            "settings": e.settings,
+            "entries": [entry_out(e)],
+            "seed": e.seed,
+        }
+        for e in entries
+    }
+    for name, entries in KEYED.items()
+}
+
+for name, entries in KEYED.items():
+    experiment = EXPERIMENTS[name]
+
+    rule:
+        name:
+            name
+        input:
+            mnist=MNIST if experiment.mnist else [],
+        output:
+            [f"{STORE}/{name}/{{entry}}/{t}.csv" for t in experiment.entry_tables],
+            f"{STORE}/{name}/{{entry}}/provenance.json",
+        log:
+            f"results/logs/store/{name}/{{entry}}.log",
+        benchmark:
+            f"results/benchmarks/store/{name}/{{entry}}.tsv"
+        wildcard_constraints:
+            entry="|".join(re.escape(w) for w in KEYED_CALLS[name]),
+        priority: experiment.priority
+        conda:
+            "../envs/dlscratch.yaml"
+        threads: 1
+        resources:
+            **training_resources(name),
+        params:
+            run=experiment.qualified_run,
+            calls=lambda wildcards, name=name: [KEYED_CALLS[name][wildcards.entry]],
+            code=package_names(JOB_CODE[name]),
+            benchmark=f"results/benchmarks/store/{name}/{{entry}}.tsv",
         script:
             "../scripts/experiment.py"

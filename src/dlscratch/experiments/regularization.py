@@ -82,8 +82,8 @@ def dropout(settings, data, seed):
     """Fig 6-23: the run without Dropout and the run with ``dropout_ratio`` (or only those
     named in ``settings["variants"]``, when the pipeline runs them as separate jobs).
     Returns {"without", "with": seed, variant, dropout_ratio, epoch, train_acc, test_acc,
-    diverged_at}."""
-    ratio = settings["dropout_ratio"]
+    diverged_at}. The run without Dropout needs no ``dropout_ratio``."""
+    ratio = settings.get("dropout_ratio")
     return {variant: _dropout_table(overfit_run(settings, data, seed,
                                                 dropout_ratio=ratio if variant == "with" else None),
                                     seed, variant, ratio)
@@ -141,7 +141,7 @@ def weight_decay_schemas(settings):
 
 def dropout_schemas(settings):
     columns = {"seed": "int", "variant": "str", "dropout_ratio": "float", **_RUN}
-    ratio = float(settings["dropout_ratio"])
+    ratio = float(settings.get("dropout_ratio", 0.0))
     return {variant: Schema(columns, settings["epochs"] + 1,
                             {"variant": [variant], "dropout_ratio": [ratio if variant == "with" else 0.0]})
-            for variant in DROPOUT_VARIANTS}
+            for variant in settings.get("variants", DROPOUT_VARIANTS)}

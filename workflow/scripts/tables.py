@@ -1,0 +1,5 @@
+from dlscratch.pipeline import job
+from dlscratch.results import write_run_tables
+
+with job(snakemake):
+    write_run_tables(snakemake)
