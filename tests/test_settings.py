@@ -262,6 +262,7 @@ def test_the_readme_examples_run(tmp_path):
         "seeds=[3,4]": lambda out: "results/batchnorm/seed4/accuracy.csv" in dry_outputs(out),
         "lambdas": lambda out: "results/weight_decay/seed0/lambda0.05.csv" in dry_outputs(out),
         "fig6-09": lambda out: "results/figures/fig6-09_optimizers_mnist.png" in dry_outputs(out),
+        "compare": lambda out: {"results/runs/adam_lr_10x/index.html", "results/compare.html"} <= dry_outputs(out),
     }
     for command in commands:
         args = shlex.split(command)[1:]

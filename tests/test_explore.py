@@ -1,0 +1,187 @@
+"""Exploring without losing the book, on the small config: a changed hyperparameter trains
+only its variant, going back trains nothing, every table stays byte-identical to a fresh
+run's, prune deletes what no run refers to, and `snakemake compare` builds the named runs
+beside the book's, with a comparison page checked in a real browser."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from snakemake_runner import ROOT, copy_project, planned_rules, snakemake, tables
+
+from dlscratch.claims import read_claims
+from dlscratch.registry import EXPERIMENTS
+from dlscratch.results import assemble
+from dlscratch.tables import FLOAT_FORMAT
+
+pytestmark = pytest.mark.pipeline
+
+ADAM = ("config/test.yaml", "config/adam.yaml")  # Adam's learning rate 0.002 (no run of runs.yaml has it)
+TRAINING = {name for name in EXPERIMENTS} | {"overfit_baseline"}
+COMPARED = ["adam_lr_10x", "dropout_0.3"]  # with the book's: three runs
+
+
+def training(rules):
+    """The training rules among ``rules`` (a named run's too: optimizer_mnist__<run>)."""
+    return {rule for rule in rules if rule.split("__")[0] in TRAINING}
+
+
+def entries(work):
+    """{entry directory: its provenance record} of the store."""
+    return {str(p.parent.relative_to(work)): json.loads(p.read_text())
+            for p in (work / "results" / "store").rglob("provenance.json")}
+
+
+@pytest.fixture(scope="module")
+def explored(small_pipeline, tmp_path_factory):
+    """The small run, then: Adam's learning rate changed, then back, then prune, then
+    `snakemake compare` with two named runs; what each step planned, trained and left."""
+    work = tmp_path_factory.mktemp("explore") / "work"
+    shutil.copytree(small_pipeline, work, symlinks=True)
+    (work / "config" / "adam.yaml").write_text("optimizer_mnist.optimizers.Adam.lr: 0.002\n")
+    seen = SimpleNamespace(work=work, first=tables(work), first_entries=entries(work))
+    seen.change_plan = planned_rules(work, configfiles=ADAM)
+    snakemake(work, configfiles=ADAM)
+    seen.changed, seen.changed_entries = tables(work), entries(work)
+    seen.back_plan = planned_rules(work)
+    snakemake(work)
+    seen.back = tables(work)
+    seen.prune_plan = snakemake(work, "-n", "prune").stderr
+    seen.pruned = snakemake(work, "prune", cores=1)
+    seen.pruned_entries = entries(work)
+    seen.after_prune = planned_rules(work)
+    book = {p: (work / "results" / p).read_bytes() for p in ("claims.csv", "claims.md", "figures/fig6-09_optimizers_mnist.png")}
+    seen.compare = snakemake(work, "compare", "--config", f"runs=[{','.join(COMPARED)}]")
+    seen.book_after_compare = {p: (work / "results" / p).read_bytes() for p in book}
+    seen.book_before_compare = book
+    return seen
+
+
+def test_changing_adams_learning_rate_trains_adam_only(explored):
+    assert training(explored.change_plan) == {"optimizer_mnist"}
+    new = {d: r for d, r in explored.changed_entries.items() if d not in explored.first_entries}
+    assert sorted((r["settings"]["unit"], r["seed"]) for r in new.values()) == [("Adam", 0), ("Adam", 1)]
+    assert all(r["settings"]["settings"]["optimizers"] == {"Adam": {"name": "adam", "lr": 0.002}} for r in new.values())
+
+
+def test_going_back_trains_nothing_and_every_table_is_byte_identical_to_the_first_runs(explored):
+    assert training(explored.back_plan) == set() and explored.back_plan == {"tables", "plot_optimizer_mnist", "claims",
+                                                                           "index"}
+    assert {name: explored.back[name] for name in explored.first} == explored.first
+    assert explored.after_prune == set()
+
+
+def test_a_changed_variant_gives_the_tables_of_a_fresh_run_of_those_settings(explored, tmp_path):
+    fresh = copy_project(tmp_path)
+    (fresh / "config" / "adam.yaml").write_text("optimizer_mnist.optimizers.Adam.lr: 0.002\n")
+    snakemake(fresh, "fig6-09", configfiles=ADAM)  # all six optimizers of a seed in one job, from nothing
+    made = {name: data for name, data in tables(fresh).items() if name.startswith("store/optimizer_mnist/")}
+    assert len(made) == 6 * 2 * 2 and made == {name: explored.changed[name] for name in made}
+    # the run's own tables, assembled from those entries, are the ones the explored run wrote
+    how = EXPERIMENTS["optimizer_mnist"].assembly
+    for seed in (0, 1):
+        units = {}
+        for record in sorted((fresh / "results" / "store" / "optimizer_mnist").glob(f"*/seed{seed}/provenance.json")):
+            unit = json.loads(record.read_text())["settings"]["unit"]
+            units[unit] = {t: pd.read_csv(record.parent / f"{t}.csv", keep_default_na=False, na_values={"diverged_at": [""]})
+                           for t in ("loss", "summary")}
+        order = ["SGD", "Momentum", "AdaGrad", "Adam", "RMSprop", "Nesterov"]
+        assembled = assemble({u: units[u] for u in order}, how)
+        for table in ("loss", "summary"):
+            text = assembled[table].to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n").encode()
+            assert text == explored.changed[f"optimizer_mnist/seed{seed}/{table}.csv"], (seed, table)
+
+
+def test_prune_deletes_the_entries_no_run_refers_to(explored):
+    adam = {d for d, r in explored.changed_entries.items() if d not in explored.first_entries}
+    listed = re.findall(r"^prune: (results/store/\S+) \(", explored.prune_plan, re.M)
+    assert set(listed) == adam and "prune: 2 store entries" in explored.prune_plan
+    assert set(explored.pruned_entries) == set(explored.first_entries)
+
+
+def test_compare_builds_the_named_runs_beside_the_book_and_leaves_the_books_results(explored):
+    results = explored.work / "results"
+    assert explored.book_after_compare == explored.book_before_compare
+    for run in COMPARED:
+        assert (results / "runs" / run / "figures" / "fig6-23_dropout.png").exists()
+        page = (results / "runs" / run / "index.html").read_text()
+        assert 'href="../../compare.html"' in page and f"Run <b>{run}</b>" in page
+    assert 'href="compare.html"' in (results / "index.html").read_text()
+    page = (results / "compare.html").read_text()
+    assert "<code>optimizer_mnist.optimizers.Adam.lr</code>: 0.001 (default) → 0.01" in page
+    assert "<code>dropout.dropout_ratio</code>: 0.15 → 0.3" in page
+
+
+def test_the_comparisons_claim_columns_are_each_runs_own_claims(explored):
+    results = explored.work / "results"
+    table = pd.read_csv(results / "compare.csv", keep_default_na=False, na_values={c: [""] for c in ("mean", "lo", "hi")})
+    assert list(table.columns) == ["run", "figure", "claim", "verdict", "mean", "lo", "hi"]
+    assert table.run.unique().tolist() == ["book", *COMPARED]
+    for run in ["book", *COMPARED]:
+        own = read_claims(results / ("claims.csv" if run == "book" else f"runs/{run}/claims.csv"))
+        mine = table[table.run == run].reset_index(drop=True)
+        assert mine.figure.tolist() == own.claim.tolist() and mine.verdict.tolist() == own.verdict.tolist()
+        for a, b in (("mean", "mean"), ("lo", "ci95_low"), ("hi", "ci95_high")):
+            pd.testing.assert_series_equal(mine[a], own[b], check_names=False)
+    # on the page too: a row per claim, a column per run, the rows whose verdict changed marked
+    page = (results / "compare.html").read_text()
+    assert page.count('<tr class="differs">') == sum(
+        (table.pivot_table(index=table.groupby("run").cumcount(), columns="run", values="verdict", aggfunc="first")
+         .pipe(lambda t: t[COMPARED].ne(t["book"], axis=0).any(axis=1))))
+
+
+def test_the_comparison_passes_in_a_real_browser(explored, tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "check_page.py"),
+                           str(explored.work / "results" / "compare.html")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    images = int(re.search(r"(\d+) images", proc.stdout).group(1))
+    figures = len(list((explored.work / "results" / "figures").glob("fig6-*.png")))
+    assert images == 3 * figures  # each figure of the chapter, as each of the three runs draws it
+
+
+def test_the_report_of_compare_groups_the_figures_by_run(explored, tmp_path):
+    report = tmp_path / "report.zip"
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "compare", "--report", str(report), "--config",
+                           f"runs=[{','.join(COMPARED)}]", "--configfile", "config/test.yaml"],
+                          cwd=explored.work, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with zipfile.ZipFile(report) as z:
+        page = z.read("report/report.html").decode("utf-8")
+    categories = set(re.findall(r'"(Run [\w.]+)"', page))
+    assert categories == {"Run book", "Run adam_lr_10x", "Run dropout_0.3"}
+
+
+def test_compare_plans_each_distinct_training_job_once(tmp_path):
+    work = copy_project(tmp_path)
+    (work / "config" / "runs.yaml").write_text("a:\n  optimizer_mnist.optimizers.Adam.lr: 0.01\n"
+                                               "b:\n  optimizer_mnist.optimizers.Adam.lr: 0.002\n")
+
+    def counts(*args):
+        out = snakemake(work, "-n", *args).stdout
+        table = out.split("Job stats:")[1].split("total")[0]
+        return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\S+)\s+(\d+)\s*$", table, re.M)}
+
+    book, both = counts(), counts("compare")
+    trained = {rule: n for rule, n in both.items() if rule.split("__")[0] in TRAINING}
+    assert trained == {**{r: n for r, n in book.items() if r in TRAINING}, "optimizer_mnist__a": 2,
+                       "optimizer_mnist__b": 2}
+
+
+def test_bad_runs_are_refused_before_any_job_and_never_stop_the_books_run(tmp_path):
+    work = copy_project(tmp_path)
+    proc = snakemake(work, "-n", "compare", "--config", "runs=[adam]", check=False)
+    assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1] == (
+        "config key 'runs': unknown run 'adam'; the defined runs are adam_lr_10x, sgd_lr_0.1, dropout_0.3")
+    (work / "config" / "runs.yaml").write_text("fast:\n  optimizer_mnist:\n    iterations: 0\n")
+    proc = snakemake(work, "-n", "compare", check=False)
+    assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1].startswith(
+        "run 'fast': config key 'optimizer_mnist.iterations': 0 is less than the minimum of 11")
+    plain = snakemake(work, "-n")  # the book's run only warns
+    assert "Warning: run 'fast': config key 'optimizer_mnist.iterations'" in plain.stdout + plain.stderr
+    assert not (work / "results").exists()
