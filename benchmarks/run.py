@@ -6,6 +6,7 @@
     python benchmarks/run.py --profile    # where the time goes, per experiment (cProfile)
     python benchmarks/run.py --book DIR   # ... and the book's own scripts, for the targets
     python benchmarks/run.py --studies    # the studies target (beyond the book) instead of the chapter
+    python benchmarks/run.py --explore    # the chapter with one seed, then Adam's rate changed and back, compare
 
 Prints: training steps per second (784-100-100-100-100-10 ReLU, batch 128, float32 and
 float64, default BLAS threads and one); MNIST load times; then runs the whole book-scale
@@ -20,7 +21,11 @@ targets: one seed at least 4x faster than one pass of the book's scripts, five s
 slower than it. With ``--studies`` it runs `snakemake --cores 4 studies` (the four studies
 beyond the book, at their default settings, and the chapter's runs they reuse) instead, and
 prints its wall time, against the budget of 20 minutes, and each experiment's job time.
-Run it with the machine otherwise idle.
+With ``--explore`` it times what the store (results/store/) is for, at book scale with one
+seed: the default run from an empty results/, the run after Adam's learning rate changes
+(a dotted key, against the target of a quarter of the optimizer_mnist job time), the switch
+back (target: under 30 s, no training), the store's size, and `snakemake compare` with the
+runs of config/runs.yaml. Run it with the machine otherwise idle.
 """
 
 import argparse
@@ -98,7 +103,7 @@ def snakemake(workdir, *args):
 
 
 def experiment_table(workdir):
-    times = experiment_times(sorted((workdir / "results" / "benchmarks").rglob("*.tsv")))
+    times = experiment_times(sorted((workdir / "results" / "store").rglob("provenance.json")))
     return times.rename(columns={"seconds": "job_s"}).set_index("experiment").sort_values("job_s", ascending=False)
 
 
@@ -137,6 +142,48 @@ def print_pipeline(seeds):
         print(f"plotting-only change (the BatchNorm figures redrawn): {redraw:.1f} s for snakemake in all, "
               f"{job:.1f} s for the redrawing job")
     return wall
+
+
+def planned_training(workdir, *args):
+    """The training rules a dry run of ``args`` plans (a named run's too: optimizer_mnist__<run>)."""
+    from dlscratch.registry import EXPERIMENTS
+
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "4", *args], cwd=workdir,
+                         capture_output=True, text=True, check=True).stdout
+    table = out.split("Job stats:")[1].split("total")[0] if "Job stats:" in out else ""
+    rules = {line.split()[0] for line in table.splitlines()[2:] if line.split()}
+    return sorted(r for r in rules if r.split("__")[0] in {*EXPERIMENTS, "overfit_baseline"})
+
+
+def print_explore():
+    """Time exploring at book scale with one seed: the default run, Adam's rate changed, back, compare."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        copy_project(work)
+        one = ["--configfile", "config/one_seed.yaml"]
+        adam = [*one, "config/adam.yaml"]
+        (work / "config" / "adam.yaml").write_text("optimizer_mnist.optimizers.Adam.lr: 0.01\n")
+        wall = snakemake(work, *one)
+        table = experiment_table(work)
+        mnist = table.loc["optimizer_mnist", "job_s"]
+        print(f"\ndefault run, book scale, 1 seed, from empty results/: {wall:.1f} s wall; optimizer_mnist job "
+              f"time {mnist:.1f} s (target after a change of Adam's rate: under a quarter, {mnist / 4:.1f} s)")
+        print(f"  Adam's learning rate 10x: plans {planned_training(work, *adam)}")
+        change = snakemake(work, *adam)
+        trained = max((work / "results" / "benchmarks" / "store" / "optimizer_mnist").rglob("*.tsv"),
+                      key=lambda p: p.stat().st_mtime)
+        adam_s = float(pd.read_csv(trained, sep="\t")["s"].iloc[-1])
+        print(f"  ... snakemake --cores 4: {change:.1f} s wall, of which the Adam job {adam_s:.1f} s "
+              f"({'within' if change <= mnist / 4 else 'OVER'} the target)")
+        planned = planned_training(work, *one)
+        back = snakemake(work, *one)
+        print(f"  back to the book's rate: plans {planned or 'no training job'}; {back:.1f} s wall (target 30 s: "
+              f"{'within' if back <= 30 and not planned else 'OVER'})")
+        store = sum(p.stat().st_size for p in (work / "results" / "store").rglob("*") if p.is_file())
+        entries = len(list((work / "results" / "store").rglob("provenance.json")))
+        print(f"  the store: {entries} entries, {store / 1e6:.2f} MB")
+        compare = snakemake(work, "compare", *one)
+        print(f"  snakemake --cores 4 compare (config/runs.yaml): {compare:.1f} s wall")
 
 
 def print_studies(budget_s=20 * 60):
@@ -214,6 +261,8 @@ def main():
     parser.add_argument("--profile", action="store_true", help="only profile shortened experiments")
     parser.add_argument("--studies", action="store_true",
                         help="time the studies target instead of the chapter's pipeline")
+    parser.add_argument("--explore", action="store_true",
+                        help="time a changed hyperparameter, the switch back and compare, at book scale, 1 seed")
     parser.add_argument("--book", metavar="DIR",
                         help="also time the book's scripts from this checkout of its code")
     args = parser.parse_args()
@@ -231,6 +280,8 @@ def main():
     print_loading()
     if args.studies:
         print_studies()
+    elif args.explore:
+        print_explore()
     elif not args.quick:
         wall = print_pipeline(args.seeds)
         if args.book:

@@ -85,14 +85,16 @@ def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(clust
     logs = work / "results" / "logs"
     for rule, job in [(rule, job) for job, rule in jobs.items()][:3]:
         assert any(f"SLURM job {job}" in p.read_text().splitlines()[0] for p in logs.rglob("*.log")), rule
-    # the plots and the search's combining step ran here, not as SLURM jobs
-    local = [*logs.glob("figures/*.log"), *logs.glob("random_search/*_combine.log")]
-    assert len(local) == 3 + 2
+    # the plots ran here, not as SLURM jobs
+    local = list(logs.glob("figures/*.log"))
+    assert len(local) == 3
     for log in local:
         assert "SLURM job" not in log.read_text().splitlines()[0], log
+    # the store's entries: per seed, the six optimizers (loss and summary), lambda 0 and 0.1,
+    # Dropout's run without (from the shared run) and two search shards
     made = tables(work)
     reference = tables(small_pipeline_two_cores.workdir)
-    assert len(made) == 2 * 9 and made == {name: reference[name] for name in made}
+    assert len(made) == 2 * (6 * 2 + 2 + 1 + 2) and made == {name: reference[name] for name in made}
 
 
 def test_a_failing_job_fails_the_run_and_leaves_no_output(cluster, tmp_path):
@@ -106,8 +108,8 @@ def test_a_failing_job_fails_the_run_and_leaves_no_output(cluster, tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "Error in rule optimizer_mnist" in out, out[-3000:]
-    log = (work / "results" / "logs" / "optimizer_mnist" / "seed0.log").read_text()
-    assert "Error: broken_mnist/train-images-idx3-ubyte.gz: " in log and "Traceback" not in log
-    # its tables are not there, and neither is anything half-written
-    assert not list((work / "results" / "optimizer_mnist").rglob("*.csv"))
+    (log,) = (work / "results" / "logs" / "store" / "optimizer_mnist").glob("*/seed0.log")
+    assert "Error: broken_mnist/train-images-idx3-ubyte.gz: " in log.read_text() and "Traceback" not in log.read_text()
+    # its store entries are not there, and neither is anything half-written
+    assert not list((work / "results" / "store").rglob("*.csv"))
     assert not list((work / "results").rglob("*.part"))
