@@ -6,10 +6,13 @@ import os
 import sys
 
 import yaml
-from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
+
+FAST_YAML = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)  # libyaml, where PyYAML has it
 
 # The workflow and its jobs use this checkout's library (src/), whatever is installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
@@ -19,7 +22,6 @@ from dlscratch.config import (
     check_config,
     refuse,
     resolve_config,
-    schema_message,
     schema_validator,
 )
 from dlscratch.runs import RUNS_FILE, read_runs, run_config, selected
@@ -31,7 +33,7 @@ configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 # The run's settings: config/config.yaml, then each --configfile, then --config, each
 # replacing an experiment's variant table whole (config/README.md, dlscratch.config).
 with open(os.path.join(workflow.basedir, "config", "config.yaml")) as f:
-    BOOK_CONFIG = yaml.safe_load(f)
+    BOOK_CONFIG = yaml.load(f, Loader=FAST_YAML)
 RUN_CONFIG = resolve_config(
     {} if workflow.config_settings.replace_workflow_config else BOOK_CONFIG,
     workflow.config_settings.configfiles,
@@ -44,11 +46,14 @@ config.update(RUN_CONFIG)
 # Types, ranges and names (the schema, which also fills in defaults), then the relations
 # between values and the text of every label (dlscratch.config): a bad value stops the run
 # here, with one line that names its key.
+# (the schema read once, by libyaml: Snakemake reads a schema file again at every check)
+with open(
+    os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
+) as f:
+    SCHEMA = yaml.load(f, Loader=FAST_YAML)
 try:
-    validate(config, "workflow/schemas/config.schema.yaml")
+    schema_validator(SCHEMA)(config)
     check_config(config)
-except WorkflowError as error:
-    refuse(schema_message(error))
 except ConfigError as error:
     refuse(str(error))
 
@@ -59,7 +64,6 @@ except ConfigError as error:
 # Only `snakemake compare` (and verify and prune, which cover the runs) needs them: a fault
 # stops those, and is a warning otherwise (RUN_ERRORS), so that a broken runs file or a run
 # that does not fit your --configfile never stops the book's run.
-SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 RUN_SPECS, RUN_CONFIGS, RUN_ERRORS, SELECTED = {}, {}, {}, []
 try:
     RUN_SPECS = read_runs(os.path.join(workflow.basedir, RUNS_FILE))
@@ -68,7 +72,7 @@ except ConfigError as error:
 for name, spec in RUN_SPECS.items():
     try:
         RUN_CONFIGS[name] = run_config(
-            name, config, spec["settings"], schema_validator(validate, SCHEMA)
+            name, config, spec["settings"], schema_validator(SCHEMA)
         )
     except ConfigError as error:
         RUN_ERRORS[name] = str(error)

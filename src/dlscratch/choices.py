@@ -2,13 +2,15 @@
 
 Fig 6-18 shows one weight scale of the BatchNorm grid, decided from the accuracy tables of
 every seed by ``panel_choice``; the studies' figures and claims share the best learning
-rates (``best_rates``), the largest rate a net trains at (``largest_trainable``), the
-final accuracies by strength (``strength_table``) and the best accuracy by budget
-(``search_budgets``). Tables in, tables out: nothing here trains.
+rates (``best_rates``), the largest rate at which a net learns (``largest_learning``), the
+final accuracies by strength (``strength_table``), the best accuracy by budget
+(``search_budgets``) and random search's efficiency curve (``efficiency``). Tables in,
+tables out: nothing here trains.
 """
 
 import numpy as np
 import pandas as pd
+from scipy.special import comb
 
 def panel_choice(accuracy, settings):
     """The weight std of Fig 6-18, from the ``accuracy`` tables of every seed.
@@ -51,15 +53,36 @@ def best_rates(summary):
                                  na_position="last")
     return ranked.groupby(["seed", "optimizer"], sort=False).head(1).reset_index(drop=True)
 
-def largest_trainable(accuracy):
-    """Per seed and model, the largest learning rate at which the net still trains (its final
-    training accuracy above chance, not diverged), or NaN where none does."""
+def learning_thresholds(accuracy, fraction):
+    """Per seed and model, the final training accuracy a net must reach to count as learning:
+    chance plus ``fraction`` of the way from chance to the best final accuracy any rate of the
+    grid reached for that model and seed (``fraction`` 0: chance itself)."""
     final = accuracy[accuracy["epoch"] == accuracy["epoch"].max()]
-    trains = final[(final["train_acc"] > final["chance"]) & final["diverged_at"].isna()]
-    best = trains.groupby(["seed", "model"])["lr"].max()
+    best = final[final["diverged_at"].isna()].groupby(["seed", "model"])["train_acc"].max()
+    chance = final.groupby(["seed", "model"])["chance"].max()
+    return (chance + fraction * (best.reindex(chance.index) - chance).clip(lower=0)).rename("threshold")
+
+
+def largest_learning(accuracy, fraction=0.0):
+    """Per seed and model, the largest learning rate at which the net learns, or NaN where it
+    learns at none: it does not diverge, ends above chance, and, with ``fraction`` > 0, ends at
+    least ``fraction`` of the way from chance to the best final accuracy any rate reached for
+    that model and seed (``learning_thresholds``). ``fraction`` 0 is "ends above chance"."""
+    final = accuracy[accuracy["epoch"] == accuracy["epoch"].max()]
+    threshold = learning_thresholds(accuracy, fraction)
+    final = final.join(threshold, on=["seed", "model"])
+    learns = final[(final["train_acc"] > final["chance"]) & (final["train_acc"] >= final["threshold"])
+                   & final["diverged_at"].isna()]
+    best = learns.groupby(["seed", "model"])["lr"].max()
     index = pd.MultiIndex.from_product([sorted(final["seed"].unique()), ["batchnorm", "plain"]],
                                        names=["seed", "model"])
     return best.reindex(index).unstack("model")
+
+
+def largest_trainable(accuracy):
+    """Per seed and model, the largest learning rate at which the net still trains (its final
+    training accuracy above chance, not diverged), or NaN where none does."""
+    return largest_learning(accuracy, 0.0)
 
 def strength_table(final, decay, dropout, settings):
     """Final train and test accuracy at every strength of the study, from its own runs
@@ -94,3 +117,36 @@ def search_budgets(random_summary, grids):
         rows.append(pd.DataFrame({"seed": [seed], "method": ["grid"], "budget": [size * size],
                                   "best_val_acc": [float(trials["val_acc"].fillna(0.0).max())]}))
     return pd.concat(rows, ignore_index=True)
+
+
+QUANTILES = {"q05": 0.05, "median": 0.5, "q95": 0.95}
+
+
+def best_of(values, budget):
+    """The distribution of the best of ``budget`` values drawn without replacement from
+    ``values`` (every draw equally likely), exactly: {"q05", "median", "q95": the smallest
+    value whose cumulative probability reaches 5%, 50%, 95%; "mean"}. With the pool sorted,
+    the best of a draw is at most its k-th smallest with probability C(k, b) / C(N, b)."""
+    pool = np.sort(np.asarray(values, dtype=float))
+    n, b = len(pool), int(budget)
+    if not 1 <= b <= n:
+        raise ValueError(f"a budget of {b} trials from a pool of {n}")
+    cdf = comb(np.arange(1, n + 1), b) / comb(n, b)
+    cdf[-1] = 1.0
+    out = {name: float(pool[np.searchsorted(cdf, q - 1e-12)]) for name, q in QUANTILES.items()}
+    out["mean"] = float(np.sum(pool * np.diff(cdf, prepend=0.0)))
+    return out
+
+
+def efficiency(random_summary):
+    """Random search's efficiency curve (Bergstra & Bengio 2012, Fig. 6), per seed: for every
+    budget b from 1 to the number of trials, the distribution of the best validation accuracy
+    of b trials drawn at random from the seed's trials (the chapter's search: its pool), from
+    its order statistics, exactly. A diverged trial counts as 0. Columns: seed, budget, q05,
+    median, q95, mean."""
+    rows = []
+    for seed, trials in random_summary.groupby("seed"):
+        pool = trials["val_acc"].fillna(0.0).to_numpy()
+        for b in range(1, len(pool) + 1):
+            rows.append({"seed": seed, "budget": b, **best_of(pool, b)})
+    return pd.DataFrame(rows, columns=["seed", "budget", "q05", "median", "q95", "mean"])

@@ -102,7 +102,7 @@ def resolve_config(base, configfiles=(), command_line=None):
     config = copy.deepcopy(base)
     for path in configfiles:
         with open(path) as f:
-            merge(config, yaml.safe_load(f) or {})
+            merge(config, yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {})
     merge(config, typed(dict(command_line or {})))
     if isinstance(config.get("seeds"), int) and not isinstance(config["seeds"], bool):
         config["seeds"] = [config["seeds"]]
@@ -129,14 +129,29 @@ def _texts(value, key="", variant_tables=()):
             raise ConfigError(message)
 
 
-def schema_validator(validate, schema):
-    """A function that checks settings against the JSON Schema file ``schema`` with
-    Snakemake's ``validate`` (defaults filled in), raising a ConfigError naming the key."""
+def schema_validator(schema):
+    """A function that checks settings against the JSON Schema ``schema`` (a mapping) and
+    fills in its defaults, as Snakemake's ``validate`` does (jsonschema, draft 2020-12, with
+    the defaults recipe of its FAQ), raising a ConfigError that names the key. (Snakemake's
+    reads its schema file again at every call: once per run here.)"""
+    from jsonschema import Draft202012Validator, validators
+    from jsonschema.exceptions import best_match
+
+    properties = Draft202012Validator.VALIDATORS["properties"]
+
+    def set_defaults(validator, props, instance, subschema):
+        if isinstance(instance, dict):
+            for name, spec in props.items():
+                if "default" in spec:
+                    instance.setdefault(name, copy.deepcopy(spec["default"]))
+        yield from properties(validator, props, instance, subschema)
+
+    validator = validators.extend(Draft202012Validator, {"properties": set_defaults})(schema)
+
     def check(settings):
-        try:
-            validate(settings, schema)
-        except Exception as error:  # Snakemake's WorkflowError, around jsonschema's error
-            raise ConfigError(schema_message(error)) from None
+        error = best_match(validator.iter_errors(settings))
+        if error is not None:
+            raise ConfigError(schema_message(error))
 
     return check
 

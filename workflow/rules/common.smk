@@ -3,6 +3,7 @@
 # (dlscratch.plan). No figure or experiment is named here.
 
 import dataclasses
+import functools
 import os
 import re
 import sys
@@ -64,14 +65,22 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-# The library sources a job runs, from its imports (dlscratch.sources). A plot, claims,
+# The library sources a job runs, from its imports (dlscratch.sources; each set worked out
+# once per call of Snakemake). A plot, claims,
 # tables or index job's are inputs of its rule: editing one reruns exactly the rules whose
 # jobs import it. A training job's are part of the key of what it stores instead
 # (dlscratch.store), so that going back to earlier code trains nothing either.
 def code(*modules, scripts=()):
+    return list(_code(modules, tuple(scripts)))
+
+
+@functools.cache
+def _code(modules, scripts):
     scripts = [project_path("workflow", "scripts", s) for s in scripts]
-    return source_files(
-        *modules, scripts=scripts, package_dir=os.path.join(SRC, "dlscratch")
+    return tuple(
+        source_files(
+            *modules, scripts=scripts, package_dir=os.path.join(SRC, "dlscratch")
+        )
     )
 
 
@@ -94,7 +103,9 @@ ALL_RUNS = [BOOK_RUN] + [
 RUNS = [BOOK_RUN] + [run for run in ALL_RUNS[1:] if run.name in SELECTED]
 NAMED_RUNS = RUNS[1:]
 for problem in RUN_ERRORS.values():
-    logger.warning(f"Warning: {problem} (`snakemake compare` refuses to run until it is fixed)")
+    logger.warning(
+        f"Warning: {problem} (`snakemake compare` refuses to run until it is fixed)"
+    )
 
 
 def runs_ready(files, every=False):
@@ -167,8 +178,10 @@ for run in RUNS:
 BATCHES, BASELINES, KEYED = store_jobs(RUNS)
 
 
+@functools.cache
 def entry_schemas(entry):
-    """{entry table: Schema params} of a store entry: its checks when read."""
+    """{entry table: Schema params} of a store entry: its checks when read (worked out once
+    per entry: several runs and jobs read the same)."""
     experiment = EXPERIMENTS[entry.experiment]
     out = {}
     for table, schema in experiment.unit_schemas(entry.unit, entry.settings).items():
@@ -222,7 +235,8 @@ def table_specs(run, wanted, seeds_of):
 
 def assembly_code(sources):
     """The modules a job imports by name to assemble the tables of ``sources`` (a search's
-    shards are combined by its experiment's function): part of its rule's code inputs."""
+    shards are combined by its experiment's function): part of its rule's code inputs.
+    """
     return [
         EXPERIMENTS[s].combine_module
         for s in dict.fromkeys(sources)
