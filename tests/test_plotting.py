@@ -443,3 +443,33 @@ def test_a_long_label_is_shortened_in_the_legend_and_stays_inside_the_figure(rng
     fig.canvas.draw()  # (the Agg canvas of matplotlib.figure.Figure, no pyplot)
     box = ax.get_legend().get_window_extent()
     assert 0 <= box.x0 and box.x1 <= fig.bbox.width and 0 <= box.y0 and box.y1 <= fig.bbox.height
+
+
+def test_study_2_marks_each_models_largest_rate_that_learns_and_its_threshold():
+    from test_claims import fabricated_study_tables
+
+    from dlscratch.plotting import batchnorm_lr
+
+    fig, found = batchnorm_lr(fabricated_study_tables()["study_batchnorm_lr"], None, {"learn_fraction": 0.5},
+                              [0, 1, 2])
+    (ax,) = fig.axes
+    filled = [c for c in ax.collections if c.get_offsets().shape[0] == 3 and c.get_offsets()[0][1] == 0.02]
+    assert sorted(float(c.get_offsets()[0][0]) for c in filled) == [0.3, 3.0]  # plain, BN: each seed
+    assert found["largest"] == "; ".join(f"BN 3, plain 0.3 (seed {s})" for s in (0, 1, 2))
+    assert found["fraction"] == 0.5 and "BN learns above" in legend_labels(ax)
+
+
+def test_study_4_draws_random_searchs_efficiency_curve_and_the_grids():
+    from test_claims import fabricated_study_tables
+
+    from dlscratch.choices import efficiency
+    from dlscratch.plotting import random_vs_grid
+
+    tables = fabricated_study_tables()["study_search"]
+    fig = random_vs_grid(tables, None, {}, [0, 1, 2])
+    (ax,) = fig.axes
+    median = next(line for line in ax.lines if line.get_label().startswith("random search: median"))
+    expected = efficiency(tables["random_search:summary"]).groupby("budget")["median"].mean()
+    np.testing.assert_allclose(median.get_ydata(), expected.to_numpy())
+    assert {"random search: 5–95% of draws", "random search: in the order drawn", "grid search"} <= set(
+        legend_labels(ax))

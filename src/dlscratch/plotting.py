@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .atomic import atomic_writer
-from .choices import best_rates, largest_trainable, panel_choice, search_budgets, strength_table
+from .choices import (best_rates, efficiency, largest_learning, learning_thresholds, panel_choice, search_budgets,
+                      strength_table)
 from .smoothing import smooth_curve
 from .text import plural, shorten
 from .variants import std_meaning
@@ -576,18 +577,35 @@ def tuned_loss_curves(tables, variants, settings, seeds):
 
 
 def batchnorm_lr(tables, variants, settings, seeds):
-    """Study 2: final training accuracy against the learning rate, with and without BatchNorm."""
+    """Study 2: final training accuracy against the learning rate, with and without BatchNorm;
+    each model's learning threshold (dashed: ``learn_fraction`` of the way from chance to its
+    best, mean over seeds) and the largest rate at which it learns in each seed (triangles on
+    the axis; hollow: with the threshold at chance)."""
     acc = tables["accuracy"]
+    fraction = float(settings.get("learn_fraction", 0.5))
     final = acc[acc["epoch"] == acc["epoch"].max()]
     fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
+    thresholds = learning_thresholds(acc, fraction)
+    largest, at_chance = largest_learning(acc, fraction), largest_learning(acc, 0.0)
     for model, (short, style) in BN_MODELS.items():
-        _band(ax, final[final["model"] == model], "lr", "train_acc", marker="o", **style)
+        line = _band(ax, final[final["model"] == model], "lr", "train_acc", marker="o", **style)
+        color = line.get_color()
+        ax.axhline(float(thresholds.xs(model, level="model").mean()), color=color, linestyle="--", linewidth=0.8,
+                   alpha=0.7, label=f"{short} learns above")
+        rates = largest[model].dropna()
+        ax.scatter(rates, np.full(len(rates), 0.02), marker="^", s=60, color=color, zorder=3,
+                   label=f"{short}: largest rate that learns")
+        chance_rates = at_chance[model].dropna()
+        ax.scatter(chance_rates, np.full(len(chance_rates), 0.07), marker="^", s=60, facecolors="none",
+                   edgecolors=color, zorder=3)
     ax.axhline(float(acc["chance"].max()), color="grey", linestyle=":", linewidth=1, label="chance")
     ax.set(xscale="log", xlabel="learning rate", ylabel="final training accuracy", ylim=(0, 1))
-    ax.legend(loc="lower left", fontsize=8)
-    largest = largest_trainable(acc)
-    text = "; ".join(f"BN {row.batchnorm:g}, plain {row.plain:g} (seed {seed})" for seed, row in largest.iterrows())
-    return fig, {"largest": text}
+    ax.legend(loc="center left", fontsize=7)
+
+    def rates(table):
+        return "; ".join(f"BN {row.batchnorm:g}, plain {row.plain:g} (seed {seed})" for seed, row in table.iterrows())
+
+    return fig, {"largest": rates(largest), "at_chance": rates(at_chance), "fraction": fraction}
 
 
 def regularization_strength(tables, variants, settings, seeds):
@@ -611,12 +629,22 @@ def regularization_strength(tables, variants, settings, seeds):
 
 
 def random_vs_grid(tables, variants, settings, seeds):
-    """Study 4: the best validation accuracy after a budget of trials, random against grid search."""
-    budgets = search_budgets(tables["random_search:summary"], tables["grid"])
+    """Study 4: the best validation accuracy after a budget of trials. Random search as
+    Bergstra & Bengio plot it, its efficiency curve: the median of the best of b trials drawn
+    at random from the search's trials, and its 5-95% band (each the mean over seeds); the
+    one order the trials were drawn in, faint; the grids' best, mean and min-max over seeds."""
+    summary = tables["random_search:summary"]
+    budgets, curve = search_budgets(summary, tables["grid"]), efficiency(summary)
     fig, (ax,) = _grid(1, 1, panel_size=(6.0, 4.5))
-    _band(ax, budgets[budgets["method"] == "random"], "budget", "best_val_acc", label="random search")
+    mean = curve.groupby("budget")[["q05", "median", "q95"]].mean()
+    (line,) = ax.plot(mean.index, mean["median"], color="C0", label="random search: median best of b trials")
+    ax.fill_between(mean.index, mean["q05"], mean["q95"], color="C0", alpha=0.2, linewidth=0,
+                    label="random search: 5–95% of draws")
+    drawn = budgets[budgets["method"] == "random"].groupby("budget")["best_val_acc"].mean()
+    ax.plot(drawn.index, drawn.to_numpy(), color="C0", alpha=0.35, linewidth=0.8, linestyle=":",
+            label="random search: in the order drawn")
     _band(ax, budgets[budgets["method"] == "grid"], "budget", "best_val_acc", marker="s", linestyle="--",
-          label="grid search")
+          color="C1", label="grid search")
     ax.set(xscale="log", xlabel="trials (budget)", ylabel="best validation accuracy", ylim=(0, 1))
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize=8)
     return fig

@@ -81,6 +81,7 @@ class Experiment:
     part_tables: tuple = ()
     entry_tables: tuple = ()
     variant_units: bool = False
+    claim_settings: tuple = ()
 
     @property
     def qualified_run(self):
@@ -108,6 +109,11 @@ class Experiment:
         ``uses``: what its jobs run with."""
         own = {k: v for k, v in config[self.name].items() if k not in self.plot_settings}
         return {**own, **{name: EXPERIMENTS[name].training_settings(config) for name in self.uses}}
+
+    def claims_settings(self, config):
+        """What its claims read: its training settings, and the plot settings its claims use
+        too (``claim_settings``: a study's margins or threshold; they retrain nothing)."""
+        return {**self.training_settings(config), **{k: config[self.name][k] for k in self.claim_settings}}
 
     @property
     def study(self):
@@ -212,11 +218,13 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("study_optimizer_lr", "beyond", "Study 1: the learning rate of each optimizer", "studies:optimizer_lr",
                lambda s: {t: [f"{o}/{t}" for o in s["optimizers"]] for t in ("loss", "summary")},
                parts=lambda s: {o: {**s, "optimizers": [o]} for o in s["optimizers"]}, part_tables=("loss", "summary"),
+               plot_settings=("equivalence",), claim_settings=("equivalence",),
                priority=45, schemas=studies.optimizer_lr_schemas, claims_tables=("summary",), seeds_key="study_seeds",
                runtime=30, entry_tables=("loss", "summary")),
     Experiment("study_batchnorm_lr", "beyond", "Study 2: BatchNorm and the learning rate", "studies:batchnorm_lr",
                _fixed("accuracy"), priority=20, schemas=studies.batchnorm_lr_schemas, claims_tables=("accuracy",),
-               seeds_key="study_seeds", entry_tables=("accuracy",)),
+               seeds_key="study_seeds", entry_tables=("accuracy",), plot_settings=("learn_fraction",),
+               claim_settings=("learn_fraction",)),
     Experiment("study_regularization", "beyond", "Study 3: how strong a regularization",
                "studies:regularization_strength", _fixed("final"), priority=20,
                schemas=studies.regularization_strength_schemas,
@@ -416,19 +424,24 @@ STUDY_BN = (
     "Final training accuracy on the first {{ settings.train_size }} MNIST images with and without Batch Normalization "
     "at every learning rate of {{ settings.lr_grid | join(', ') }}: the 6.3 network "
     "(784-{{ settings.hidden_sizes | join('-') }}-10, ReLU, initial weight std {{ settings.weight_std }}), batch "
-    "{{ settings.batch_size }}, {{ settings.epochs }} epochs; dotted: chance (the most frequent class). A net trains "
-    "at a rate where it ends above chance without diverging; the largest such rate, per seed: {{ largest }}. "
-    + _STUDY_SEEDS)
+    "{{ settings.batch_size }}, {{ settings.epochs }} epochs; dotted: chance (the most frequent class). A net learns "
+    "at a rate where it ends at least {{ fraction }} of the way from chance to the best final accuracy any rate "
+    "reached for that model and seed, without diverging (dashed: that threshold, mean over seeds); the largest such "
+    "rate (filled triangles), per seed: {{ largest }}. With the threshold at chance (hollow triangles): "
+    "{{ at_chance }}. " + _STUDY_SEEDS)
 STUDY_REG = (
     "Final train and test accuracy, and their gap, on the 300-image setting of 6.4 at weight decays "
     "{{ settings.weight_decays | join(', ') }} and Dropout ratios {{ settings.dropout_ratios | join(', ') }}; every "
     "run starts from the same weights and sees the same batches (the chapter's runs are reused). Best test "
     "accuracy: {{ best }}. " + _STUDY_SEEDS)
 STUDY_SEARCH = (
-    "The best validation accuracy after a budget of trials: random search (its first trials, in the order drawn: "
-    "the chapter's Fig 6-24 search) against grids of {% for m in settings.grid_sizes %}{{ m }}×{{ m }}"
-    "{% if not loop.last %}, {% endif %}{% endfor %} trials over the same ranges (one trial at the centre of each "
-    "cell), trained alike. " + _STUDY_SEEDS)
+    "The best validation accuracy after a budget of b trials. Random search as Bergstra and Bengio (2012) measure "
+    "it, its efficiency curve over the trials of the chapter's Fig 6-24 search: the median of the best of b trials "
+    "drawn at random from them (solid) and the 5–95% band of such draws, computed exactly from the order "
+    "statistics; faint: the trials in the one order they were drawn. Against grids of "
+    "{% for m in settings.grid_sizes %}{{ m }}×{{ m }}{% if not loop.last %}, {% endif %}{% endfor %} trials "
+    "over the same ranges (one trial at the centre of each cell), trained alike. Curve and band: the mean over "
+    "seeds; grids: " + _STUDY_SEEDS)
 
 FIGURES = {f.stem: f for f in [
     # 6.1 Parameter updates

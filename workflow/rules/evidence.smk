@@ -64,7 +64,7 @@ for run in RUNS:
             cpus=1,
         params:
             settings=lambda wildcards, run=run: {
-                name: run.settings(name)
+                name: e.claims_settings(run.config)
                 for name, e in EXPERIMENTS.items()
                 if e.claims_tables and reported(run, name)
             },
