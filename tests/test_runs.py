@@ -117,6 +117,14 @@ def test_an_entry_key_changes_with_its_units_settings_and_code_only():
     ratio = Run("r", merge(copy.deepcopy(SMALL), {"dropout.dropout_ratio": 0.3}), DIGESTS)
     assert {u: e.key == entries(book, "dropout")[u].key for u, e in entries(ratio, "dropout").items()} == {
         "without": True, "with": False}  # the run without Dropout does not depend on the ratio
+    # one λ, one init, one activation case: each its own entry, the others untouched
+    for experiment, change, unit in [
+            ("weight_decay", {"weight_decay": {"lambdas": [0.0, 0.2]}}, "lambda0.2"),
+            ("init_mnist", {"init_mnist.inits.He": 0.05}, "He"),
+            ("activations", {"activations.cases.relu_he.weight_std": 0.5}, "relu_he")]:
+        changed = entries(Run("c", merge(copy.deepcopy(SMALL), change), DIGESTS), experiment)
+        ours = entries(book, experiment)
+        assert [u for u, e in changed.items() if u not in ours or ours[u].key != e.key] == [unit], experiment
     other_code = Run("book", SMALL, {**DIGESTS, "batchnorm": "edited"})
     assert entries(other_code, "batchnorm")["all"].key != entries(book, "batchnorm")["all"].key
     assert entries(other_code, "dropout") == entries(book, "dropout")
