@@ -67,7 +67,8 @@ def test_every_caption_renders_from_its_settings(configfiles):
     drawn = drawn_figures(config)
     assert len({d.stem for d in drawn}) == len(drawn)
     found = {"fig6-18_batchnorm_single": {"chosen": 0.0858, "how": "by the rule", "advantage": 0.41},
-             "study-optimizer_lr_tuned": {"chosen": {"sgd": "0.1, 0.3"}}, "study-batchnorm_lr": {"largest": "1, 0.3"},
+             "study-optimizer_lr_tuned": {"chosen": {"sgd": "0.1, 0.3"}},
+             "study-batchnorm_lr": {"largest": "1, 0.3", "at_chance": "3, 1", "fraction": 0.5},
              "study-regularization_strength": {"best": "weight decay λ 0.1"}}
     for d in drawn:
         experiment = EXPERIMENTS[d.figure.experiment]
