@@ -10,7 +10,6 @@ tables out: nothing here trains.
 
 import numpy as np
 import pandas as pd
-from scipy.special import comb
 
 def panel_choice(accuracy, settings):
     """The weight std of Fig 6-18, from the ``accuracy`` tables of every seed.
@@ -131,6 +130,8 @@ def best_of(values, budget):
     n, b = len(pool), int(budget)
     if not 1 <= b <= n:
         raise ValueError(f"a budget of {b} trials from a pool of {n}")
+    from scipy.special import comb  # here: every Snakemake call imports this module, few use it
+
     cdf = comb(np.arange(1, n + 1), b) / comb(n, b)
     cdf[-1] = 1.0
     out = {name: float(pool[np.searchsorted(cdf, q - 1e-12)]) for name, q in QUANTILES.items()}

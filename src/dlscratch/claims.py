@@ -18,7 +18,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from .atomic import write_text
 from .choices import (best_rates, efficiency, largest_learning, panel_choice, search_budgets,
@@ -46,6 +45,8 @@ def t_interval(values, confidence=0.95):
     mean = float(v.mean())
     if len(v) < 2:
         return mean, math.nan, math.nan
+    from scipy.special import stdtrit  # here: every Snakemake call imports this module, few use it
+
     quantile = float(stdtrit(len(v) - 1, 0.5 + confidence / 2))  # Student's t, len(v) - 1 degrees of freedom
     half = quantile * float(v.std(ddof=1)) / math.sqrt(len(v))
     return mean, mean - half, mean + half

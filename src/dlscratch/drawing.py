@@ -6,6 +6,8 @@ in ``dlscratch.plotting``), the tables it reads and its options. The job draws t
 figure and fills its caption from the settings and from what the drawing found. Each figure is saved as
 PNG and PDF, and its caption is written beside it (``results/figures/captions/``), so the
 index and the Snakemake report show the caption of the settings it was drawn with.
+A named run's experiment that is drawn exactly as the book's run draws it is copied from
+the book's figures instead (``dlscratch.atomic.copy_by_name``).
 """
 
 from pathlib import Path
@@ -48,5 +50,8 @@ def draw_figures(snakemake):
                 plotting.save_figure(figure, path)
                 # The first save settles the layout; the other formats reuse it instead of running
                 # the constrained-layout solver again (the costliest step for many-panel figures).
-                figure.set_layout_engine("none")
+                # None, not "none": with no engine at all, savefig draws once instead of twice (a
+                # placeholder engine still costs a layout pass); the files are byte-identical.
+                figure.set_layout_engine(None)
         print(f"{spec['stem']}: {caption}")
+
