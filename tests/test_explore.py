@@ -118,6 +118,24 @@ def test_compare_builds_the_named_runs_beside_the_book_and_leaves_the_books_resu
     assert "<code>dropout.dropout_ratio</code>: 0.15 → 0.3" in page
 
 
+def test_a_named_run_draws_only_what_it_changes_and_copies_the_books_other_figures(explored):
+    results = explored.work / "results"
+    changed = {"adam_lr_10x": "optimizer_mnist", "dropout_0.3": "dropout"}
+    for run, experiment in changed.items():
+        for record in (results / "runs" / run / "figures" / "provenance").glob("*.json"):
+            rec = json.loads(record.read_text())
+            figures = [f for f in rec["outputs"] if f.endswith(".png")]
+            assert figures and len(rec["outputs"]) == 3 * len(figures), record  # PNG, PDF and caption each
+            book = {f: results / "figures" / f.split("/figures/", 1)[1] for f in rec["outputs"]}
+            if record.stem == experiment:  # drawn from the run's own entries
+                assert rec["rule"] == f"plot_{experiment}__{run}"
+                assert not any(i.startswith("results/figures/") for i in rec["inputs"])
+                assert all((explored.work / f).read_bytes() != book[f].read_bytes() for f in figures), record
+            else:  # the book's files, copied: the same bytes the book's plot job drew
+                assert rec["inputs"] and all(i.startswith("results/figures/") for i in rec["inputs"])
+                assert all((explored.work / f).read_bytes() == book[f].read_bytes() for f in rec["outputs"]), record
+
+
 def test_the_comparisons_claim_columns_are_each_runs_own_claims(explored):
     results = explored.work / "results"
     table = pd.read_csv(results / "compare.csv", keep_default_na=False, na_values={c: [""] for c in ("mean", "lo", "hi")})

@@ -123,6 +123,22 @@ def test_an_output_that_cannot_be_written_is_one_message_naming_it(tmp_path, mon
                                  f"{tmp_path}/figures` if it is immutable) and run snakemake again")
 
 
+def test_copies_by_name_take_each_outputs_bytes_from_the_source_of_its_name(tmp_path):
+    book, run = tmp_path / "figures", tmp_path / "runs" / "a" / "figures"
+    sources = [book / "fig.png", book / "captions" / "fig.rst"]
+    for path, data in zip(sources, [b"\x89PNG...", b"Fig 6-9: caption\n"]):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    outputs = [run / "captions" / "fig.rst", run / "fig.png"]
+    atomic.copy_by_name(sources, outputs)
+    assert [p.read_bytes() for p in outputs] == [b"Fig 6-9: caption\n", b"\x89PNG..."]
+    assert not list(run.rglob("*.part"))
+    with pytest.raises(ValueError, match=r"fig.pdf: no source of that name among \['fig.png', 'fig.rst'\]"):
+        atomic.copy_by_name(sources, [run / "fig.pdf"])
+    with pytest.raises(ValueError, match="two sources share a file name"):
+        atomic.copy_by_name([book / "fig.png", run / "fig.png"], outputs)
+
+
 def fake_job(tmp_path):
     return SimpleNamespace(log=[str(tmp_path / "job.log")], rule="demo", wildcards={}, output=SimpleNamespace(
         items=lambda: [], __iter__=lambda self: iter([])), params={}, input=[])

@@ -48,3 +48,17 @@ def write_text(path, text):
     """Write ``text`` (UTF-8, line ends as given) to ``path`` atomically."""
     with atomic_writer(path) as f:
         f.write(text.encode("utf-8"))
+
+
+def copy_by_name(sources, outputs):
+    """Each of ``outputs`` written atomically with the bytes of the source of the same file
+    name (a named run's figures that are the book's: see ``dlscratch.drawing``)."""
+    by_name = {Path(path).name: Path(path) for path in sources}
+    if len(by_name) != len(sources):
+        raise ValueError(f"two sources share a file name: {sorted(map(str, sources))}")
+    for path in outputs:
+        source = by_name.get(Path(path).name)
+        if source is None:
+            raise ValueError(f"{path}: no source of that name among {sorted(by_name)}")
+        with atomic_writer(path) as out:
+            out.write(source.read_bytes())

@@ -83,7 +83,8 @@ def record(rule, wildcards, params, inputs, outputs, blas=None, modules=None, co
     ``sys.modules``, to record the library sources it ran; ``code`` the sources its rule
     declares (by default its .py inputs; a training job's are part of its entries' key)."""
     revision, dirty = git_revision()
-    tables = [p for p in inputs if str(p).endswith(".csv")]
+    # the results it read (tables; figures, for a named run's copies of the book's and the pages)
+    tables = [p for p in inputs if str(p).endswith((".csv", ".png", ".pdf", ".rst"))]
     declared = [p for p in inputs if str(p).endswith(".py")] if code is None else list(code)
     return {
         "rule": rule,

@@ -340,6 +340,27 @@ def plot_provenance(run, name):
     return run.path("figures", "provenance", f"{name}.json")
 
 
+def caption_files(run, name):
+    return [
+        run.path("figures", "captions", f"{d.stem}.rst") for d in DRAWN[run.name][name]
+    ]
+
+
+def drawn_as_book(run, name):
+    """Whether named ``run`` draws experiment ``name`` exactly as the book's run does (the
+    same entries, settings, seeds and figures): its figures are then the book's, copied
+    rather than drawn again."""
+    if run.name == BOOK or name not in DRAWN[BOOK]:
+        return False
+    drawn = [[d.as_params() for d in DRAWN[r.name][name]] for r in (run, BOOK_RUN)]
+    return (
+        run.config[name] == BOOK_RUN.config[name]
+        and run.seeds(name) == BOOK_RUN.seeds(name)
+        and drawn[0] == drawn[1]
+        and figure_specs(run, name) == figure_specs(BOOK_RUN, name)
+    )
+
+
 def run_outputs(run, studies=False):
     """Every figure, table, the claims and the page of ``run`` (the chapter's, or, with
     ``studies``, the book's studies)."""

@@ -2,36 +2,60 @@
 # one job per experiment draws every figure dlscratch.registry declares for it, book-style
 # (first seed) and, with several seeds, the several-seed companions, from the store entries
 # the run reads. Each figure is a PNG (in the report), a PDF, and its caption as drawn
-# (<run directory>/figures/captions/).
+# (<run directory>/figures/captions/). A named run's experiment drawn exactly as the book's
+# run draws it is copied from the book's figures (the same bytes, without drawing them twice).
 
 
 for run in RUNS:
     for name in DRAWN[run.name]:
-        specs = figure_specs(run, name)
+        if drawn_as_book(run, name):
 
-        rule:
-            name:
-                run.rule(f"plot_{name}")
-            input:
-                tables=spec_files(specs),
-                code=code(
-                    *assembly_code(s["source"] for s in specs), scripts=["plot.py"]
-                ),
-            output:
-                figure_outputs(run, name),
-                provenance=plot_provenance(run, name),
-            log:
-                run.path("logs", "figures", f"{name}.log"),
-            localrule: True
-            conda:
-                "../envs/dlscratch.yaml"
-            threads: 1
-            resources:
-                cpus=1,
-            params:
-                figures=[d.as_params() for d in DRAWN[run.name][name]],
-                settings=run.config[name],
-                seeds=run.seeds(name),
-                tables=specs,
-            script:
-                "../scripts/plot.py"
+            rule:
+                name:
+                    run.rule(f"plot_{name}")
+                input:
+                    figures=figure_files(BOOK_RUN, name) + caption_files(BOOK_RUN, name),
+                    code=code(scripts=["copy_figures.py"]),
+                output:
+                    figure_outputs(run, name),
+                    provenance=plot_provenance(run, name),
+                log:
+                    run.path("logs", "figures", f"{name}.log"),
+                localrule: True
+                conda:
+                    "../envs/dlscratch.yaml"
+                threads: 1
+                resources:
+                    cpus=1,
+                script:
+                    "../scripts/copy_figures.py"
+
+        else:
+            specs = figure_specs(run, name)
+
+            rule:
+                name:
+                    run.rule(f"plot_{name}")
+                input:
+                    tables=spec_files(specs),
+                    code=code(
+                        *assembly_code(s["source"] for s in specs), scripts=["plot.py"]
+                    ),
+                output:
+                    figure_outputs(run, name),
+                    provenance=plot_provenance(run, name),
+                log:
+                    run.path("logs", "figures", f"{name}.log"),
+                localrule: True
+                conda:
+                    "../envs/dlscratch.yaml"
+                threads: 1
+                resources:
+                    cpus=1,
+                params:
+                    figures=[d.as_params() for d in DRAWN[run.name][name]],
+                    settings=run.config[name],
+                    seeds=run.seeds(name),
+                    tables=specs,
+                script:
+                    "../scripts/plot.py"
