@@ -30,10 +30,15 @@ def small_pipeline(tmp_path_factory):
     return workdir
 
 
+TARGETS = ("tables", "claims")
+
+
 @pytest.fixture(scope="session")
 def small_pipeline_two_cores(tmp_path_factory):
-    """The same pipeline from scratch with --cores 2, killed with SIGKILL part way, then
-    resumed (`--unlock`, `--rerun-incomplete`): the reference of the byte-identity checks
+    """The same pipeline's computing part (targets ``tables`` and ``claims``: every training
+    job; the figures are drawn in one process each, whatever --cores) from scratch with
+    --cores 2, killed with SIGKILL part way, then resumed (`--unlock`, `--rerun-incomplete`):
+    the reference of the byte-identity checks
     (whatever --cores, whatever executor, interrupted or not). Returns its ``workdir`` and
     what was seen at the kill: ``killed.partial`` ({table: bytes} after the
     kill), ``killed.leftovers`` (files that are no result), ``killed.second`` (a second run
@@ -47,8 +52,8 @@ def small_pipeline_two_cores(tmp_path_factory):
     from snakemake_runner import command, copy_project, snakemake, tables
 
     workdir = copy_project(tmp_path_factory.mktemp("pipeline_two_cores"))
-    first = subprocess.Popen(command(cores=2), cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+    first = subprocess.Popen(command(*TARGETS, cores=2), cwd=workdir, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         end = time.time() + 120  # until some results exist, while the run is far from done
         while len(list((workdir / "results").rglob("*.csv"))) < 3 and time.time() < end:
@@ -62,5 +67,5 @@ def small_pipeline_two_cores(tmp_path_factory):
     killed = SimpleNamespace(partial=tables(workdir), second=second, leftovers=[
         p for p in (workdir / "results").rglob("*") if p.is_file() and p.suffix not in known])
     snakemake(workdir, "--unlock")
-    snakemake(workdir, "--rerun-incomplete", cores=2)
+    snakemake(workdir, "--rerun-incomplete", *TARGETS, cores=2)
     return SimpleNamespace(workdir=workdir, killed=killed)
