@@ -29,6 +29,7 @@ runs of config/runs.yaml. Run it with the machine otherwise idle.
 """
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -103,7 +104,10 @@ def snakemake(workdir, *args):
 
 
 def experiment_table(workdir):
-    times = experiment_times(sorted((workdir / "results" / "store").rglob("provenance.json")))
+    with contextlib.chdir(workdir):  # the records name their benchmark files relative to it
+        times = experiment_times(sorted(Path("results/store").rglob("provenance.json")))
+    if times.empty:
+        raise SystemExit(f"no job times found under {workdir}/results/benchmarks")
     return times.rename(columns={"seconds": "job_s"}).set_index("experiment").sort_values("job_s", ascending=False)
 
 

@@ -1,4 +1,5 @@
-"""The FLOP counts the benchmark reports (benchmarks/flops.py)."""
+"""What the benchmark reports: its FLOP counts (benchmarks/flops.py), the job times it
+reads (benchmarks/run.py), and the book-reference timings (benchmarks/book_reference.py)."""
 
 import sys
 from pathlib import Path
@@ -110,3 +111,17 @@ def test_book_reference_names_what_is_wrong(tmp_path):
     script.write_text(script.read_text().replace("dropout = True", "use_dropout = True"))
     with pytest.raises(SystemExit, match=r"(?s)batch_norm_test.py failed .*broken on purpose"):
         book_reference.measure(book, DEFAULT_DATA_DIR)
+
+
+def test_the_benchmarks_job_times_are_read_from_the_run_it_timed(small_pipeline):
+    # the store's records name their benchmark files relative to the run's directory, and
+    # the benchmark runs elsewhere (a temporary copy): each trained experiment has its row
+    from run import experiment_table
+
+    from dlscratch.registry import EXPERIMENTS
+
+    table = experiment_table(small_pipeline)
+    trained = {name for name, e in EXPERIMENTS.items() if not e.study}
+    assert set(table.index) == trained
+    assert (table.job_s > 0).all() and (table.max_rss_mb > 50).all()
+    assert table.loc["random_search", "jobs"] == 4  # 2 seeds, 2 shards each
