@@ -6,7 +6,8 @@ tests/test_text.py; those no output can escape are refused before any job, teste
 in tests/test_verify.py). The CSV tables, claims.csv, claims.md (rendered as CommonMark with
 tables), index.html and Snakemake's report (parsed with an HTML parser, its captions too)
 must hold the labels as text, and no element or attribute the project did not write: the
-same elements and attributes as the run with the book's labels."""
+same elements and attributes as the run with the book's labels. The comparison page is
+rendered from the same labels, in its claims, its runs' changes and their descriptions."""
 
 import json
 import re
@@ -22,6 +23,7 @@ from markdown_it import MarkdownIt
 from snakemake_runner import snakemake
 
 from dlscratch.claims import read_claims
+from dlscratch.compare import compare_html
 
 pytestmark = pytest.mark.pipeline
 
@@ -123,3 +125,33 @@ def test_the_figures_of_the_hostile_run_are_drawn(runs):
     for stem in ("fig6-09_optimizers_mnist", "fig6-09x_all_optimizers_mnist"):
         assert (work / "results" / "figures" / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
     assert pd.read_csv(work / "results" / "claims.csv")["verdict"].notna().all()
+
+
+def comparison(labels, description):
+    """compare.html of the book's run and a run that changes one optimizer's rate, with the
+    optimizers called ``labels`` (their claims name them)."""
+    def config(lr):
+        return {"optimizer_mnist": {"optimizers": {label: {"name": name, "lr": lr if name == "adam" else 0.01}
+                                                   for label, name in labels.items()}}}
+
+    def claims(verdict):
+        return pd.DataFrame([{"claim": "6-9", "statement": f"{label} ends with a lower loss than SGD", "verdict": verdict,
+                              "mean": 0.1, "ci95_low": 0.0, "ci95_high": 0.2, "diverged": "", "verdict_trained": verdict}
+                             for label in labels])
+
+    figures = [{"stem": "fig6-09_optimizers_mnist"}]
+    runs = [{"name": "book", "description": "", "directory": "results", "config": config(0.001), "figures": figures},
+            {"name": "adam_x10", "description": description, "directory": "results/runs/adam_x10",
+             "config": config(0.01), "figures": figures}]
+    return compare_html(runs, {"book": claims("holds"), "adam_x10": claims("mixed")})
+
+
+def test_the_comparison_page_has_its_own_elements_only_and_shows_the_labels_as_text():
+    plain = {f"label{i}": name for i, name in enumerate(LABELS.values())}
+    ours = Inventory(comparison(plain, "a plain description"))
+    theirs = Inventory(comparison(LABELS, "[x](javascript:alert(1)) `tick` {{ 7*7 }} &amp; a|b"))
+    assert theirs.scripted == [] and theirs.tags == ours.tags and set(theirs.attributes) == set(ours.attributes)
+    for label in LABELS:
+        assert f"{label} ends with a lower loss than SGD" in theirs.text, label[:40]
+    assert "[x](javascript:alert(1)) `tick` {{ 7*7 }} &amp; a|b" in theirs.text
+    assert "optimizer_mnist.optimizers.{{ 7*7 }} {% raw %} &amp; \\.lr: 0.001 → 0.01" in theirs.text

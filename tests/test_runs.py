@@ -47,6 +47,8 @@ def test_runs_are_read_in_order_with_their_descriptions(tmp_path):
     ("book: {}\n", "'book' is the default run's name"),
     ("a: [1, 2]\n", "run 'a' (" ),
     ("- a\n", "a mapping of run names to their settings, not a list"),
+    ("a:\n  description: '</script><script>alert(1)</script>'\n", "config key 'a.description': text '</script>"),
+    ("a:\n  description: \"two\\nlines\"\n", "config key 'a.description': text 'two\\nlines' contains U+000A"),
 ])
 def test_a_broken_runs_file_is_refused_naming_the_run(tmp_path, text, message):
     with pytest.raises(ConfigError) as caught:

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from .config import ConfigError, check_config, merge, typed
+from .text import check_text
 
 BOOK = "book"  # the default run: config/config.yaml and the command line's settings
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
@@ -78,6 +79,9 @@ def read_runs(path):
         description = spec.pop("description", "")
         if not isinstance(description, str):
             raise ConfigError(f"run '{name}' ({path}): description must be text")
+        refused = check_text(description, f"{name}.description")  # shown on pages and in the report
+        if refused:
+            raise ConfigError(f"run '{name}' ({path}): {refused}")
         runs[name] = {"description": description, "settings": spec}
     return runs
 
