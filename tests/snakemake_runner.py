@@ -40,7 +40,13 @@ def snakemake(workdir, *args, check=True, cores=2, configfiles=("config/test.yam
 
 def planned_rules(workdir, *args, **kwargs):
     """Rule names a dry-run would execute (from its job-stats table)."""
-    out = snakemake(workdir, "-n", *args, **kwargs).stdout
+    return executed_rules(snakemake(workdir, "-n", *args, **kwargs))
+
+
+def executed_rules(proc):
+    """Rule names a finished Snakemake call planned (a dry run) or ran (from its job-stats
+    table, which a real run prints on stderr)."""
+    out = proc.stdout + proc.stderr
     if "Nothing to be done" in out:
         return set()
     table = out.split("Job stats:")[1].split("total")[0]

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from snakemake_runner import ROOT, copy_project, planned_rules, snakemake, tables
+from snakemake_runner import ROOT, copy_project, executed_rules, planned_rules, snakemake, tables
 
 from dlscratch.claims import read_claims
 from dlscratch.registry import EXPERIMENTS
@@ -46,11 +46,9 @@ def explored(small_pipeline, tmp_path_factory):
     shutil.copytree(small_pipeline, work, symlinks=True)
     (work / "config" / "adam.yaml").write_text("optimizer_mnist.optimizers.Adam.lr: 0.002\n")
     seen = SimpleNamespace(work=work, first=tables(work), first_entries=entries(work))
-    seen.change_plan = planned_rules(work, configfiles=ADAM)
-    snakemake(work, configfiles=ADAM)
+    seen.change_plan = executed_rules(snakemake(work, configfiles=ADAM))
     seen.changed, seen.changed_entries = tables(work), entries(work)
-    seen.back_plan = planned_rules(work)
-    snakemake(work)
+    seen.back_plan = executed_rules(snakemake(work))
     seen.back = tables(work)
     seen.prune_plan = snakemake(work, "-n", "prune").stderr
     seen.pruned = snakemake(work, "prune", cores=1)

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
@@ -62,8 +63,11 @@ def test_an_override_file_trains_only_the_variants_it_lists(tmp_path):
 
 def test_seeds_from_the_command_line(tmp_path):
     work = copy_project(tmp_path)
-    for value, seeds in [("seeds=[3,4]", {3, 4}), ("seeds=7", {7})]:
-        outputs = dry_outputs(snakemake(work, "-n", "--config", value).stdout)
+    cases = [("seeds=[3,4]", {3, 4}), ("seeds=7", {7})]
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        procs = list(pool.map(lambda value: snakemake(work, "-n", "--config", value), [v for v, _ in cases]))
+    for (value, seeds), proc in zip(cases, procs):
+        outputs = dry_outputs(proc.stdout)
         found = {int(m) for f in outputs for m in re.findall(r"/seed(\d+)/", f)}
         assert found == seeds, value
 
@@ -264,10 +268,13 @@ def test_the_readme_examples_run(tmp_path):
         "fig6-09": lambda out: "results/figures/fig6-09_optimizers_mnist.png" in dry_outputs(out),
         "compare": lambda out: {"results/runs/adam_lr_10x/index.html", "results/compare.html"} <= dry_outputs(out),
     }
-    for command in commands:
-        args = shlex.split(command)[1:]
-        proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], cwd=work, capture_output=True,
-                              text=True)
+    def dry_run(command):
+        return subprocess.run([sys.executable, "-m", "snakemake", "-n", *shlex.split(command)[1:]], cwd=work,
+                              capture_output=True, text=True)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:  # independent dry runs, one core each
+        procs = list(pool.map(dry_run, commands))
+    for command, proc in zip(commands, procs):
         assert proc.returncode == 0, (command, proc.stderr[-2000:])
         checks = [check for key, check in expected.items() if key in command]
         assert checks and all(check(proc.stdout) for check in checks), command
