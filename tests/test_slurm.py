@@ -9,7 +9,9 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from snakemake_runner import ROOT, copy_project, tables
@@ -69,11 +71,28 @@ TARGETS = ("fig6-09", "fig6-20", "fig6-24")
 RULES = {"optimizer_mnist", "overfit_baseline", "weight_decay", "random_search"}
 
 
-def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(cluster, small_pipeline_two_cores,
-                                                                            tmp_path):
-    work = copy_project(tmp_path / "slurm")
+@pytest.fixture(scope="module")
+def runs(cluster, tmp_path_factory):
+    """Two runs through the cluster at once (each mostly waits for SLURM's status polling):
+    the three figures with one seed, and Fig 6-9 from a truncated MNIST file."""
+    work = copy_project(tmp_path_factory.mktemp("slurm"))
     (work / "config" / "seed0.yaml").write_text("seeds: [0]\n")  # each seed runs the same code path
-    proc = through_slurm(work, *TARGETS, configfiles=("config/test.yaml", "config/seed0.yaml"))
+    failing = copy_project(tmp_path_factory.mktemp("failing"))
+    broken = failing / "broken_mnist"
+    shutil.copytree(ROOT / "resources" / "mnist", broken, ignore=shutil.ignore_patterns("cache"))
+    images = broken / "train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[:100_000])  # a truncated download
+    (failing / "config" / "broken.yaml").write_text("seeds: [0]\nmnist_dir: broken_mnist\n")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        made = pool.submit(through_slurm, work, *TARGETS, configfiles=("config/test.yaml", "config/seed0.yaml"))
+        failed = pool.submit(through_slurm, failing, "fig6-09",
+                             configfiles=("config/test.yaml", "config/broken.yaml"))
+        return SimpleNamespace(work=work, proc=made.result(), failing=failing, failed=failed.result())
+
+
+def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(cluster, runs,
+                                                                            small_pipeline_two_cores):
+    work, proc = runs.work, runs.proc
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     run_id = re.search(r"SLURM run ID: (\S+)", out).group(1)
@@ -99,14 +118,8 @@ def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(clust
     assert len(made) == 6 * 2 + 2 + 1 + 2 and made == {name: reference[name] for name in made}
 
 
-def test_a_failing_job_fails_the_run_and_leaves_no_output(cluster, tmp_path):
-    work = copy_project(tmp_path / "failing")
-    broken = work / "broken_mnist"
-    shutil.copytree(ROOT / "resources" / "mnist", broken, ignore=shutil.ignore_patterns("cache"))
-    images = broken / "train-images-idx3-ubyte.gz"
-    images.write_bytes(images.read_bytes()[:100_000])  # a truncated download
-    (work / "config" / "broken.yaml").write_text("seeds: [0]\nmnist_dir: broken_mnist\n")
-    proc = through_slurm(work, "fig6-09", configfiles=("config/test.yaml", "config/broken.yaml"))
+def test_a_failing_job_fails_the_run_and_leaves_no_output(runs):
+    work, proc = runs.failing, runs.failed
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "Error in rule optimizer_mnist" in out, out[-3000:]
