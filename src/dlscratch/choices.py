@@ -11,6 +11,7 @@ tables out: nothing here trains.
 import numpy as np
 import pandas as pd
 
+
 def panel_choice(accuracy, settings):
     """The weight std of Fig 6-18, from the ``accuracy`` tables of every seed.
 

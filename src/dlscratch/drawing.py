@@ -54,4 +54,3 @@ def draw_figures(snakemake):
                 # placeholder engine still costs a layout pass); the files are byte-identical.
                 figure.set_layout_engine(None)
         print(f"{spec['stem']}: {caption}")
-
