@@ -24,7 +24,9 @@ from dlscratch.config import (
     resolve_config,
     schema_validator,
 )
+from dlscratch.invocation import ENV as INVOCATION_ENV, from_stack, to_env as invocation_env
 from dlscratch.runs import RUNS_FILE, read_runs, run_config, selected
+from snakemake_interface_executor_plugins.settings import ExecMode
 
 
 configfile: os.path.join(workflow.basedir, "config", "config.yaml")
@@ -82,26 +84,15 @@ except ConfigError as error:
     RUN_ERRORS["runs"] = str(error)
 
 
-# How the user runs this workflow, for the remedies that messages quote (its jobs inherit it).
-RERUN = " ".join(
-    ["snakemake --cores 4"]
-    + (
-        ["--configfile"]
-        + [os.path.relpath(p) for p in workflow.config_settings.configfiles]
-        if workflow.config_settings.configfiles
-        else []
-    )
-    + (
-        ["--config"]
-        + [
-            f"'{key}={yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}'"
-            for key, value in workflow.config_settings.config.items()
-        ]
-        if workflow.config_settings.config
-        else []
-    )
+# How the user runs this workflow (read from Snakemake's command line: dlscratch.invocation):
+# its targets, whether it executes, and the options every remedy quotes as typed. The jobs
+# inherit it (a cluster job, which reads this file again, keeps the one it inherited).
+INVOCATION = from_stack(
+    workflow.config_settings.configfiles, workflow.config_settings.config
 )
-os.environ.update(DLSCRATCH_RERUN=RERUN)
+if workflow.exec_mode == ExecMode.DEFAULT or INVOCATION_ENV not in os.environ:
+    os.environ[INVOCATION_ENV] = invocation_env(INVOCATION)
+RERUN = INVOCATION.command()
 
 
 # "cpus" (one per job, see workflow/rules/common.smk) limits jobs run on this machine only
@@ -119,6 +110,11 @@ rule all:
     default_target: True
     input:
         lambda wildcards: ready_for_report(run_outputs(BOOK_RUN)),
+
+
+# Files under results/ that no current run writes (an older layout, a removed seed's tables):
+# one line, in a run that executes (`snakemake --cores 1 verify` lists them, prune removes them).
+announce_leftovers()
 
 
 # After a failed job: no page may link a figure the failure removed.

@@ -104,8 +104,8 @@ def snakemake(workdir, *args):
 
 
 def experiment_table(workdir):
-    with contextlib.chdir(workdir):  # the records name their benchmark files relative to it
-        times = experiment_times(sorted(Path("results/store").rglob("provenance.json")))
+    records = sorted(Path(workdir, "results", "store").rglob("job.json"))  # which job made each entry
+    times = experiment_times([[p.relative_to(workdir, "results", "store").parts[0], p] for p in records])
     if times.empty:
         raise SystemExit(f"no job times found under {workdir}/results/benchmarks")
     return times.rename(columns={"seconds": "job_s"}).set_index("experiment").sort_values("job_s", ascending=False)

@@ -1,12 +1,14 @@
 """Real MNIST: shapes, dtypes, ranges, label counts; checksum and format failures."""
 
 import gzip
+import os
 import shutil
 
 import numpy as np
 import pytest
 
-from dlscratch.datasets import DEFAULT_DATA_DIR, FILES, MnistDataError, load_mnist, load_raw
+from dlscratch.datasets import (DEFAULT_DATA_DIR, FILES, READ, MnistDataError, check_unchanged, fix_hint, load_mnist,
+                                load_raw)
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -82,9 +84,14 @@ def test_missing_file_says_what_to_do(copy_dir):
         load_raw(copy_dir)
 
 
+def cache_file(directory, name):
+    (cached,) = (directory / "cache").glob(f"{name}.*.npy")  # named by the .gz it was parsed from
+    return cached
+
+
 def test_stale_cache_is_rebuilt_not_trusted(copy_dir):
     load_raw(copy_dir)  # builds the cache
-    cached = copy_dir / "cache" / "test_label.npy"
+    cached = cache_file(copy_dir, "test_label")
     labels = np.load(cached)
     tampered = labels.copy()
     tampered[:10] = 0
@@ -96,7 +103,7 @@ def test_stale_cache_is_rebuilt_not_trusted(copy_dir):
 
 def test_garbage_cache_is_rebuilt(copy_dir):
     load_raw(copy_dir)
-    (copy_dir / "cache" / "train_label.npy").write_bytes(b"not a numpy file")
+    cache_file(copy_dir, "train_label").write_bytes(b"not a numpy file")
     assert np.bincount(load_raw(copy_dir)["train_label"]).tolist() == TRAIN_COUNTS
 
 
@@ -106,8 +113,38 @@ def test_wrong_magic_number_names_the_file(copy_dir):
         load_raw(copy_dir)
 
 
-def test_valid_cache_is_verified_by_content(copy_dir):
+def test_a_cache_is_used_only_for_the_file_it_was_made_from(copy_dir):
     load_raw(copy_dir)
-    for filename, *_ in FILES.values():
-        (copy_dir / filename).unlink()  # the cache alone, checked against the SHA-256s, suffices
-    assert np.bincount(load_raw(copy_dir)["test_label"]).tolist() == TEST_COUNTS
+    cached = cache_file(copy_dir, "test_label")
+    # one altered label, compressed again: a valid cache lies beside it, and is not used
+    path = copy_dir / "t10k-labels-idx1-ubyte.gz"
+    rewrite_labels(path, lambda c: c.__setitem__(100, (c[100] + 1) % 10))
+    with pytest.raises(MnistDataError, match=r"t10k-labels-idx1-ubyte\.gz: SHA-256 .*altered content.*`cp "):
+        load_raw(copy_dir)
+    assert cached.exists()
+    # a missing file is refused too, whatever the cache holds
+    path.unlink()
+    with pytest.raises(MnistDataError, match=r"t10k-labels-idx1-ubyte\.gz: MNIST file missing"):
+        load_raw(copy_dir)
+
+
+def test_the_remedy_names_the_directory_in_use_and_the_projects_copy(copy_dir):
+    path = copy_dir / "train-labels-idx1-ubyte.gz"
+    rewrite_labels(path, lambda c: c.__setitem__(100, (c[100] + 1) % 10))
+    with pytest.raises(MnistDataError) as caught:
+        load_raw(copy_dir)
+    message = str(caught.value)
+    assert f"(`cp {os.path.relpath(DEFAULT_DATA_DIR / path.name)} {path}`)" in message
+    assert "shared/data" not in message
+    own = fix_hint(DEFAULT_DATA_DIR / path.name)
+    assert own == f"restore it from a clean checkout (`git checkout -- {os.path.relpath(DEFAULT_DATA_DIR)}`)"
+
+
+def test_a_job_is_told_when_a_file_it_read_changes(copy_dir):
+    READ.clear()  # what this process read before
+    load_raw(copy_dir)
+    assert check_unchanged() == []
+    path = copy_dir / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes() + b"\0")
+    assert check_unchanged() == [(str(path), "changed since this job read and verified it")]
+    READ.clear()

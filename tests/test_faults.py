@@ -95,20 +95,28 @@ def test_a_damaged_table_says_what_is_wrong_in_its_own_words(two_seeds, tmp_path
     assert str(caught.value).startswith(f"seed0.csv: {words}")
 
 
+def invocation(monkeypatch, *options, directory=None):
+    """The invocation a workflow's jobs inherit (dlscratch.invocation), as the Snakefile sets it."""
+    from dlscratch.invocation import ENV, Invocation, to_env
+
+    monkeypatch.setenv(ENV, to_env(Invocation([], True, False, list(options), directory)))
+
+
 def test_the_remedy_is_the_one_that_works_in_each_case(two_seeds, tmp_path, monkeypatch):
-    monkeypatch.setenv("DLSCRATCH_RERUN", "snakemake --cores 4 --configfile config/test.yaml")
-    assert remedy("seed0.csv", "demo") == (
-        "delete it (`rm seed0.csv`) and run `snakemake --cores 4 --configfile config/test.yaml`, or remake it "
-        "with `snakemake --cores 4 --configfile config/test.yaml --forcerun demo`")
-    assert remedy("none.csv", "demo") == "run `snakemake --cores 4 --configfile config/test.yaml`, which remakes it"
-    # Snakemake refuses to replace a write-protected output (ProtectedOutputException): no --forcerun then.
-    # (As root every file is writable, so os.access, which Snakemake asks too, is what decides.)
+    invocation(monkeypatch, "-c2", "--configfile", "config/test.yaml", "--config", "seeds=[3,4]")
+    # a plain run heals: it remakes a damaged or missing result (dlscratch.heal), with the user's own options
+    assert remedy("seed0.csv", "demo") == "run `snakemake -c2 --configfile config/test.yaml --config 'seeds=[3,4]'`, " \
+                                          "which remakes it"
+    assert remedy("none.csv", "demo__adam") == ("run `snakemake compare -c2 --configfile config/test.yaml --config "
+                                                "'seeds=[3,4]'`, which remakes it")  # a named run's: compare
+    assert remedy("none.csv", "plot_study_search").startswith("run `snakemake studies -c2 ")
+    assert remedy("results/store/x/k/seed0/t.csv").endswith("which computes its entry again")
+    # with --directory, paths as the user's shell names them; without --cores, a form that works
+    invocation(monkeypatch, "--directory", "../work", directory="../work")
     writable = os.access
-    monkeypatch.setattr(faults.os, "access", lambda p, mode: str(p) != "seed0.csv" and writable(p, mode))
-    protected = remedy("seed0.csv", "demo")
-    assert "write-protected" in protected and "`rm -f seed0.csv`" in protected and "--forcerun" not in protected[40:]
-    monkeypatch.setattr(faults.os, "access", lambda p, mode: str(p) != "." and writable(p, mode))
-    assert remedy("seed0.csv", "demo").startswith("its directory is not writable: fix its permissions (`chmod u+w .`)")
+    monkeypatch.setattr(faults.os, "access", lambda p, mode: not (str(p) == "." and mode & os.W_OK) and writable(p, mode))
+    assert remedy("seed0.csv", "demo") == ("../work is not writable: fix its permissions (`chmod u+w ../work`), "
+                                           "then run `snakemake --cores 4 --directory ../work`")
 
 
 def test_an_output_that_cannot_be_written_is_one_message_naming_it(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from dlscratch.experiments.optimizers import optimizer_mnist
 from dlscratch.plan import Run, jobs
 from dlscratch.registry import EXPERIMENTS
 from dlscratch.runs import changes, read_runs, run_config as resolve_run, selected
-from dlscratch.store import Entry, prune, unit_key
+from dlscratch.store import Entry, prune, register, registrations, stored, unit_key
 from dlscratch.tables import FLOAT_FORMAT
 
 SMALL = run_config("config/test.yaml")
@@ -175,16 +175,25 @@ def test_a_variant_computed_alone_is_byte_identical_to_it_computed_with_the_othe
         assert csv(together[name]) == csv(pd.concat([tables[name] for tables in alone], ignore_index=True))
 
 
-def test_prune_deletes_only_entries_no_run_refers_to(tmp_path):
+def test_prune_deletes_only_entries_no_run_refers_to_and_counts_what_is_on_disk(tmp_path):
     root = tmp_path / "store"
     kept, gone = root / "batchnorm" / "aaaa" / "seed0", root / "batchnorm" / "bbbb" / "seed0"
     for directory in (kept, gone):
         directory.mkdir(parents=True)
         (directory / "accuracy.csv").write_text("x\n")
         (directory / "provenance.json").write_text("{}")
-    assert prune([str(kept)], root=root, dry_run=True) == [(str(gone), 4)] and gone.exists()
-    assert prune([str(kept)], root=root) == [(str(gone), 4)]
-    assert kept.exists() and not gone.parent.exists()
+    stopped = root / "batchnorm" / "cccc" / ".seed0.host.123.tmp"  # a job stopped while writing
+    stopped.mkdir(parents=True)
+    (stopped / "accuracy.csv").write_text("xy\n")
+    register(root, tmp_path, ["batchnorm/aaaa/seed0"])  # not an entry: the store's own records
+    plan = (prune(root, ["batchnorm/aaaa/seed0"], dry_run=True))
+    assert plan == ([("batchnorm/bbbb/seed0", 4), ("batchnorm/cccc/.seed0.host.123.tmp", 3)],
+                    [("batchnorm/aaaa/seed0", 4)])
+    assert gone.exists() and stopped.exists()
+    assert prune(root, ["batchnorm/aaaa/seed0"]) == plan
+    assert kept.exists() and not gone.parent.exists() and not stopped.parent.exists()
+    assert stored(root) == [("batchnorm/aaaa/seed0", 4)] and registrations(root) == {
+        str(tmp_path.resolve()): {"batchnorm/aaaa/seed0"}}
 
 
 # --------------------------------------------------------------------------- the comparison

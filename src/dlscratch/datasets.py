@@ -2,10 +2,14 @@
 
 The four IDX files (gzip) live in ``resources/mnist/``. Every load checks the SHA-256
 of the *decompressed* content against the published values, so a truncated, altered
-or substituted file is refused with an error that names it. Parsed arrays are cached
-as ``.npy`` files (in ``<data_dir>/cache`` unless told otherwise); the cache is trusted
-only after the same SHA-256 is recomputed from the cached arrays (header + pixels),
-so a stale or damaged cache is rebuilt, never used.
+or substituted file is refused with an error that names it and says how to restore it from
+the copy this project ships. Parsed arrays are cached as ``.npy`` files (in
+``<data_dir>/cache`` unless told otherwise), each under the SHA-256 of the ``.gz`` file it
+was parsed from: a ``.gz`` that is not the one the cache was made from is read and verified
+again (so an altered file is refused even when a valid cache lies beside it), and the
+cached array is re-hashed against the published checksum before use, so a stale or damaged
+cache is rebuilt, never used. ``check_unchanged`` tells a job whether the files it read are
+still those it verified.
 """
 
 import gzip
@@ -35,8 +39,50 @@ FILES = {
                    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
 }
 
-FIX_HINT = ("restore it from a clean checkout (git checkout -- resources/mnist) "
-            "or copy the original file from shared/data/mnist/")
+# where this project's verified copy lies (a user's own mnist_dir is restored from it)
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "resources" / "mnist"
+
+
+def fix_hint(path):
+    """How to restore the MNIST file ``path``: from a clean checkout when it is the project's
+    own copy, else from that copy, into the directory actually in use."""
+    path = Path(path)
+    shipped = SHIPPED_DIR / path.name
+    try:
+        own = path.resolve() == shipped.resolve()
+    except OSError:
+        own = False
+    if own:
+        return f"restore it from a clean checkout (`git checkout -- {os.path.relpath(SHIPPED_DIR)}`)"
+    return (f"copy the verified file this project ships over it (`cp {os.path.relpath(shipped)} {path}`), or point "
+            f"mnist_dir back at {os.path.relpath(SHIPPED_DIR)}")
+
+
+# {path of a .gz read: its SHA-256 then} of the files this process loaded
+READ = {}
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_unchanged():
+    """[(path, what happened)] of the MNIST files this process read that are no longer the
+    bytes it verified when it read them."""
+    changed = []
+    for path, digest in READ.items():
+        try:
+            now = file_sha256(path)
+        except OSError as error:
+            changed.append((path, f"unreadable ({error.strerror})"))
+            continue
+        if now != digest:
+            changed.append((path, "changed since this job read and verified it"))
+    return changed
 
 
 class MnistDataError(RuntimeError):
@@ -50,15 +96,15 @@ def _idx_header(array, magic):
 
 def _parse_idx(content, magic, path):
     if len(content) < 8:
-        raise MnistDataError(f"{path}: only {len(content)} bytes, too short for an IDX header; {FIX_HINT}")
+        raise MnistDataError(f"{path}: only {len(content)} bytes, too short for an IDX header; {fix_hint(path)}")
     found = struct.unpack(">I", content[:4])[0]
     if found != magic:
-        raise MnistDataError(f"{path}: IDX magic number {found}, expected {magic}; {FIX_HINT}")
+        raise MnistDataError(f"{path}: IDX magic number {found}, expected {magic}; {fix_hint(path)}")
     ndim = magic & 0xFF
     dims = struct.unpack(">" + "I" * ndim, content[4 : 4 + 4 * ndim])
     data = np.frombuffer(content, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):
-        raise MnistDataError(f"{path}: truncated or padded: header says {dims} but holds {data.size} values; {FIX_HINT}")
+        raise MnistDataError(f"{path}: truncated or padded: header says {dims} but holds {data.size} values; {fix_hint(path)}")
     return data.reshape(dims)
 
 
@@ -66,18 +112,18 @@ def _read_verified(data_dir, name):
     filename, magic, size, sha = FILES[name]
     path = Path(data_dir) / filename
     if not path.is_file():
-        raise MnistDataError(f"{path}: MNIST file missing; {FIX_HINT}")
+        raise MnistDataError(f"{path}: MNIST file missing; {fix_hint(path)}")
     try:
         with gzip.open(path, "rb") as f:
             content = f.read()
     except (OSError, EOFError) as exc:
-        raise MnistDataError(f"{path}: not a readable gzip file ({exc}); {FIX_HINT}") from exc
+        raise MnistDataError(f"{path}: not a readable gzip file ({exc}); {fix_hint(path)}") from exc
     array = _parse_idx(content, magic, path)  # a wrong kind of file fails here, by name
     digest = hashlib.sha256(content).hexdigest()
     if digest != sha:
         detail = f"{len(content)} bytes, expected {size}" if len(content) != size else "altered content"
         raise MnistDataError(
-            f"{path}: SHA-256 of the decompressed content is {digest}, expected {sha} ({detail}); {FIX_HINT}"
+            f"{path}: SHA-256 of the decompressed content is {digest}, expected {sha} ({detail}); {fix_hint(path)}"
         )
     return array
 
@@ -95,7 +141,16 @@ def load_raw(data_dir=None, cache_dir=None):
     cache_dir = Path(cache_dir) if cache_dir is not None else data_dir / "cache"
     arrays = {}
     for name in FILES:
-        cached = cache_dir / f"{name}.npy"
+        path = data_dir / FILES[name][0]
+        try:
+            source = file_sha256(path)
+        except FileNotFoundError:
+            raise MnistDataError(f"{path}: MNIST file missing; {fix_hint(path)}") from None
+        except OSError as error:
+            raise MnistDataError(f"{path}: unreadable ({error.strerror}); fix its permissions "
+                                 f"(`chmod u+r {path}`)") from None
+        # the cache of exactly this .gz file
+        cached = cache_dir / f"{name}.{source[:16]}.npy"
         array = None
         if cached.is_file():
             try:
@@ -109,8 +164,12 @@ def load_raw(data_dir=None, cache_dir=None):
             try:
                 with atomic_writer(cached) as f:
                     np.save(f, array)
-            except OutputError:
+                for old in cache_dir.glob(f"{name}.*npy"):  # caches of other files, and of the old layout
+                    if old != cached:
+                        old.unlink(missing_ok=True)
+            except (OutputError, OSError):
                 pass  # a read-only checkout still loads, just without a cache
+        READ[str(path)] = source
         arrays[name] = array
     return arrays
 

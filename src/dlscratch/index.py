@@ -22,21 +22,24 @@ from .faults import damaged
 from .text import caption_text
 
 
-def experiment_times(entry_records):
-    """Per experiment, the jobs that computed the store entries the page shows (named by the
-    entries' provenance records ``entry_records``), from their Snakemake benchmark files:
-    number of jobs, job wall time summed over jobs, and the largest peak RSS (MB). A job that
-    computed entries of two experiments (the shared 6.4 run) counts for the first. (CPU time
-    is left out: Snakemake samples it and misses much of a job's time.)"""
+def experiment_times(entry_jobs):
+    """Per experiment, the jobs that computed the store entries the page shows (``entry_jobs``:
+    [experiment, the entry's job.json]), from their Snakemake benchmark files: number of jobs,
+    job wall time summed over jobs, and the largest peak RSS (MB). A job that computed entries
+    of two experiments (the shared 6.4 run) counts for the first. (CPU time is left out:
+    Snakemake samples it and misses much of a job's time.)"""
     jobs = {}
-    for record in entry_records:
-        settings = json.loads(Path(record).read_text())["settings"]
-        if settings.get("benchmark"):
-            jobs.setdefault(settings["benchmark"], settings["experiment"])
+    for experiment, record in entry_jobs:
+        try:
+            made = json.loads(Path(record).read_text())
+        except (OSError, ValueError):
+            continue  # an entry without its job's record: no time to show
+        if isinstance(made, dict) and made.get("benchmark"):
+            jobs.setdefault(made["benchmark"], experiment)
     rows = []
     for path, experiment in jobs.items():
         path = Path(path)
-        if not path.exists():  # an entry computed in another results/ (a copied store)
+        if not path.exists():  # an entry computed elsewhere (a shared or copied store)
             continue
         try:
             bench = pd.read_csv(path, sep="\t")
@@ -210,7 +213,7 @@ def write_index(snakemake):
                 for p in snakemake.input.captions}
     claims = read_claims(snakemake.input.claims)
     params = snakemake.params
-    write_text(snakemake.output.html, index_html(params.config, claims, captions, snakemake.input.entries,
+    write_text(snakemake.output.html, index_html(params.config, claims, captions, params.entries,
                                                params.missing, params.run, params.description, params.changes,
                                                params.compare))
 

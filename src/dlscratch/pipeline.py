@@ -14,15 +14,18 @@ from pathlib import Path
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from .atomic import OutputError, write_text
-from .datasets import MnistDataError, load_mnist
-from .provenance import record, to_json
-from .faults import TableError
-from .tables import read_tables, write_table
+from .datasets import MnistDataError, check_unchanged, load_mnist
+from .faults import TableError, rerun_command
+from .keycheck import KeyCheck, KeyMismatch
+from .provenance import entry_record, job_record, record, to_json
+from .store import JOB, RECORD, Entry, entry_problem, publish, staging
+from .tables import write_table
 
 # Faults of the job's inputs or surroundings, not of the code: a damaged or unreadable table or
-# record, a damaged MNIST file, an output that cannot be written. Each is one message that
+# record, a damaged MNIST file, an output that cannot be written, code or data that changed
+# after the workflow planned the job. Each is one message that
 # names the file, what is wrong and the remedy; a traceback would only bury it.
-EXPECTED_FAULTS = (TableError, MnistDataError, OutputError)
+EXPECTED_FAULTS = (TableError, MnistDataError, OutputError, KeyMismatch)
 
 
 def keep_freed_memory():
@@ -114,32 +117,56 @@ def function(dotted):
 def run_experiment(snakemake):
     """A training job: for each of ``params.calls``, the experiment function ``params.run``
     ("module:function") called with the call's settings, MNIST (from the directory of the
-    ``mnist`` inputs, verified on load) or None, and the seed; each table it returns is
-    written to the store entry that keeps it (``dlscratch.store``), and each entry gets its
-    provenance record, written last. The seed is the ``seed`` wildcard, or the call's."""
+    ``mnist`` inputs, verified on load) or None, and the seed; each table it returns goes to
+    the store entry that keeps it (``dlscratch.store``). The seed is the ``seed`` wildcard,
+    or the call's.
+
+    Before it publishes an entry, the job checks that its code, platform and data are those
+    the entry's key names (``dlscratch.keycheck``); then it writes the entry into a temporary
+    directory beside it (tables, ``provenance.json``, ``job.json``) and renames it into place.
+    An entry that another run published meanwhile (a store shared by several working
+    directories) is used as it is, and not computed again."""
     params = snakemake.params
+    check = KeyCheck(params.code, params.platform)
+    run = function(params.run)
+    check.check()  # before any training: code edited since the workflow planned this job
     mnist = snakemake.input.get("mnist")
     data = load_mnist(data_dir=Path(mnist[0]).parent) if mnist else None
-    run = function(params.run)
+    wildcards = dict(snakemake.wildcards.items())
+    job = job_record(snakemake.rule, wildcards, params.run, params.benchmark.format(**wildcards),
+                     snakemake.log[0], sys.modules)
     for call in params.calls:
-        seed = int(snakemake.wildcards.seed) if "seed" in snakemake.wildcards.keys() else call.get("seed")
+        seed = int(wildcards["seed"]) if "seed" in wildcards else call.get("seed")
+        entries = [_entry(out, seed) for out in call["entries"]]
+        if all(entry_problem(entry) is None for entry in entries):
+            print(f"{', '.join(e.directory for e in entries)}: published by another run meanwhile; used as it is")
+            continue
         tables = run(call["settings"], data, seed)
         wanted = {name for entry in call["entries"] for name in entry["tables"]}
         if set(tables) != wanted:
             raise ValueError(f"{params.run} returned tables {sorted(tables)}; the job's entries keep {sorted(wanted)}")
-        for entry in call["entries"]:
-            directory = entry["directory"].replace("{seed}", str(seed))
+        check.check()
+        changed = check_unchanged()
+        if changed:
+            raise KeyMismatch(f"{changed[0][0]}: {changed[0][1]}; nothing was stored; run `{rerun_command()}` again")
+        for out, entry in zip(call["entries"], entries):
+            tmp = staging(entry.directory)
             written = []
-            for returned, name in entry["tables"].items():
-                written.append(f"{directory}/{name}.csv")
+            for returned, name in out["tables"].items():
+                written.append(str(tmp / f"{name}.csv"))
                 write_table(tables[returned], written[-1])
-                print(f"{written[-1]}: {len(tables[returned])} rows\n{tables[returned].head(6).to_string()}")
-            describe = {"experiment": entry["experiment"], "unit": entry["unit"], "key": entry["key"], "seed": seed,
-                        "run": params.run, "settings": entry["settings"],
-                        "benchmark": params.benchmark.format(**dict(snakemake.wildcards.items()))}
-            rec = record(snakemake.rule, dict(snakemake.wildcards.items()), describe, [], written, _blas(),
-                         modules=sys.modules, code=params.code, seed=seed)
-            write_text(f"{directory}/provenance.json", to_json(rec))
+                print(f"{entry.table(name)}: {len(tables[returned])} rows\n{tables[returned].head(6).to_string()}")
+            write_text(tmp / JOB, to_json(job))
+            rec = entry_record(out, seed, written, params.code, params.platform, _blas())
+            write_text(tmp / RECORD, to_json(rec))
+            print(f"{entry.directory}: {publish(tmp, entry.directory, lambda d, e=entry: entry_problem(e))}")
+
+
+def _entry(out, seed):
+    """The ``dlscratch.store.Entry`` a training job writes for ``out`` (the rule's description)
+    and ``seed``."""
+    return Entry(out["experiment"], out["unit"], out["key"], seed if out["seeded"] else None,
+                 tuple(out["tables"].values()), out["settings"], out["root"])
 
 
 def write_outputs(tables, outputs):

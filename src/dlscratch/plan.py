@@ -20,8 +20,10 @@ needs and that the store does not hold yet (``dlscratch.store.complete``):
 - every other entry is its own job (a part: one λ, one shard, Dropout's "with", a grid, one
   optimizer of study 1; or a whole experiment), made by its experiment's **keyed** rule.
 
-Each entry's key includes the code its job runs, so an entry is never recomputed in place:
-changed settings or code give a new key, and the old entry stays until ``prune``.
+Each entry's key includes the code its job runs and the platform, so an entry is never
+recomputed in place: changed settings or code give a new key, and the old entry stays until
+``prune``. (An entry found damaged is deleted before the plan is made, by ``dlscratch.heal``,
+and so computed again.)
 """
 
 from dataclasses import dataclass
@@ -29,18 +31,21 @@ from dataclasses import dataclass
 from .experiments.regularization import baseline_epochs, lambda_label
 from .registry import EXPERIMENTS, drawn_figures
 from .runs import BOOK
-from .store import Entry, complete, unit_key
+from .store import ROOT, Entry, entry_problem, unit_key
 
 
 @dataclass
 class Run:
-    """One run: ``name``, its validated ``config``, where its results go, and the code
-    digest of each experiment's job (``dlscratch.store.digest_files``)."""
+    """One run: ``name``, its validated ``config``, where its results go, the code digest
+    of each experiment's job (``dlscratch.sources.digest_hashes``), the platform its jobs
+    compute on (``dlscratch.store.platform_key``) and the store it reads (``store_dir``)."""
 
     name: str
     config: dict
     digests: dict
     description: str = ""
+    platform: dict | None = None
+    store: str = ROOT
 
     @property
     def directory(self):
@@ -67,8 +72,8 @@ class Run:
     def entries(self, experiment, seed):
         """The store entries of ``experiment`` for ``seed`` that this run reads, in unit order."""
         exp = EXPERIMENTS[experiment]
-        return [Entry(experiment, unit, unit_key(experiment, settings, self.digests[experiment]), seed,
-                      exp.entry_tables, settings)
+        return [Entry(experiment, unit, unit_key(experiment, settings, self.digests[experiment], self.platform),
+                      seed, exp.entry_tables, settings, self.store)
                 for unit, settings in self.units(experiment).items()]
 
     def drawn(self, experiment=None):
@@ -136,6 +141,10 @@ def needed(runs, studies=True):
                 for entry in run.entries(name, seed):
                     out.setdefault((name, entry.key, seed), entry)
     return out
+
+
+def complete(entry):
+    return entry_problem(entry) is None
 
 
 def jobs(runs, studies=True, is_complete=complete):

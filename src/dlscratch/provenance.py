@@ -103,6 +103,48 @@ def record(rule, wildcards, params, inputs, outputs, blas=None, modules=None, co
     }
 
 
+def entry_record(entry, seed, written, code, platform, blas):
+    """The provenance record of a store entry: what it is (experiment, unit, key, seed, the
+    unit's settings), what made it (``code``: {source: ``dlscratch.sources.code_hash``}, the
+    ``platform`` of its key, the packages and the BLAS) and the SHA-256 and size of each of its
+    tables, named relative to the entry's directory. Nothing in it depends on which job, rule
+    or working directory computed the entry (that is ``job_record``'s), so that the same
+    settings, code and platform give the same bytes."""
+    return {
+        "kind": "entry",
+        "experiment": entry["experiment"],
+        "unit": entry["unit"],
+        "key": entry["key"],
+        "seed": seed,
+        "settings": entry["settings"],
+        "code": dict(sorted(code.items())),
+        "platform": platform,
+        "outputs": {Path(p).name: file_record(p) for p in written},
+        "packages": package_versions(),
+        "blas": sorted(blas, key=_blas_key) if blas else blas,
+    }
+
+
+def job_record(rule, wildcards, function, benchmark, log, modules):
+    """Which job computed a store entry, and where (``job.json`` beside its record): its rule,
+    wildcards and function, its benchmark and log files (absolute paths: a shared store's
+    entries are read from other working directories), the host, the SLURM job, the git
+    revision and the exact bytes of the sources it ran."""
+    revision, dirty = git_revision()
+    return {
+        "rule": rule,
+        "wildcards": dict(wildcards),
+        "function": function,
+        "benchmark": str(Path(benchmark).resolve()) if benchmark else None,
+        "log": str(Path(log).resolve()) if log else None,
+        "host": platform.node(),
+        "slurm_job": os.environ.get("SLURM_JOB_ID"),
+        "git_revision": revision,
+        "git_dirty": dirty,
+        "code_files": {_package_relative(p): sha256_file(p) for p in loaded_sources(modules or {})},
+    }
+
+
 def to_json(rec):
     return json.dumps(rec, indent=2, sort_keys=True, default=str) + "\n"
 
@@ -129,6 +171,9 @@ def read_record(path, rule=None):
         raise fault(f"damaged provenance: not JSON ({error.msg} at line {error.lineno})") from None
     if not isinstance(rec, dict) or not isinstance(rec.get("outputs"), dict) or not rec["outputs"]:
         raise fault("damaged provenance: it records no outputs")
+    if rec.get("kind") == "entry":  # a store entry names its tables relative to its directory
+        rec["outputs"] = {os.path.join(os.path.dirname(str(path)), name): entry
+                          for name, entry in rec["outputs"].items()}
     for name, entry in rec["outputs"].items():
         if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and len(entry["sha256"]) == 64
                 and isinstance(entry.get("bytes"), int)):

@@ -26,6 +26,7 @@ from .text import check_text
 BOOK = "book"  # the default run: config/config.yaml and the command line's settings
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 RUNS_FILE = "config/runs.yaml"
+SHARED = ("store_dir", "blas_coretype")  # settings of the workflow, not of one run
 
 
 class _UniqueKeys(yaml.SafeLoader):
@@ -65,17 +66,27 @@ def read_runs(path):
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a mapping of run names to their settings, not a {type(data).__name__}")
-    runs = {}
+    runs, folded = {}, {}
     for name, spec in data.items():
         if not isinstance(name, str) or not NAME.match(name):
             raise ConfigError(f"run {name!r} ({path}): a run's name becomes its directory, results/runs/<name>: use "
                               "letters, digits, '_', '-' and '.', starting with a letter or digit (at most 64)")
-        if name == BOOK:
-            raise ConfigError(f"run 'book' ({path}): 'book' is the default run's name; choose another")
+        if name.lower() == BOOK:
+            raise ConfigError(f"run '{name}' ({path}): 'book' is the default run's name; choose another")
+        if name.lower() in folded:  # one directory on macOS and Windows, whose file names ignore case
+            raise ConfigError(f"run '{name}' ({path}): its name differs from run '{folded[name.lower()]}' only in "
+                              "case, and both would write to one directory on file systems that ignore case (macOS, "
+                              "Windows); choose another")
+        folded[name.lower()] = name
         spec = {} if spec is None else spec
         if not isinstance(spec, dict):
             raise ConfigError(f"run '{name}' ({path}): its settings must be a mapping, not {spec!r}")
         spec = dict(spec)
+        shared = [key for key in spec if str(key).split(".")[0] in SHARED]
+        if shared:
+            raise ConfigError(f"run '{name}' ({path}): config key '{shared[0]}': a named run shares the default "
+                              "run's store and BLAS kernels; set it for every run (config/config.yaml, --configfile "
+                              "or --config), not for one")
         description = spec.pop("description", "")
         if not isinstance(description, str):
             raise ConfigError(f"run '{name}' ({path}): description must be text")

@@ -9,6 +9,7 @@ are not visible in the source, so the rule names those modules itself.
 """
 
 import ast
+import hashlib
 import re
 from functools import cache
 from pathlib import Path
@@ -126,3 +127,44 @@ def loaded_sources(sys_modules, package_dir=PACKAGE_DIR):
             if package_dir in path.parents:
                 files.add(str(path))
     return sorted(files)
+
+
+def _without_docstrings(tree):
+    """``tree`` with the docstring of its module, classes and functions removed (in place)."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+@cache
+def _code_hash(source):
+    return hashlib.sha256(ast.dump(_without_docstrings(ast.parse(source))).encode()).hexdigest()
+
+
+def code_hash(source):
+    """A SHA-256 of what the Python ``source`` (bytes) runs: its syntax tree without comments,
+    docstrings, blank lines or formatting (``ast.dump`` holds no positions). Editing a comment
+    or a docstring, or reformatting, keeps it; any change to code that runs changes it. A
+    source that does not parse is hashed as bytes (its job fails on import anyway)."""
+    try:
+        return _code_hash(source)
+    except (SyntaxError, ValueError):
+        return "bytes:" + hashlib.sha256(source).hexdigest()
+
+
+def code_digest(sources):
+    """One SHA-256 of ``sources`` ({name in the package: bytes}), by name and ``code_hash``:
+    the code part of a store entry's key (``dlscratch.store``)."""
+    return digest_hashes({name: code_hash(source) for name, source in sources.items()})
+
+
+def digest_hashes(hashes):
+    """One SHA-256 of ``hashes`` ({name: code_hash}), in name order."""
+    h = hashlib.sha256()
+    for name in sorted(hashes):
+        h.update(name.encode() + b"\0" + hashes[name].encode() + b"\n")
+    return h.hexdigest()

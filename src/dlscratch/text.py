@@ -98,9 +98,9 @@ def caption_text(rst):
 # --------------------------------------------------------------------------- figures
 
 
-def plural(n, word):
-    """'1 seed', '2 seeds'."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n, word, many=None):
+    """'1 seed', '2 seeds' (``many``: the plural, where it is not ``word`` + s)."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
 
 
 def shorten(text, width=40):

@@ -4,11 +4,16 @@
 
 import dataclasses
 import functools
+import json
+import logging
 import os
 import re
 import sys
 
+from snakemake_interface_executor_plugins.settings import ExecMode
+
 from dlscratch.claims import CLAIMS_TABLE_SCHEMA
+from dlscratch.heal import Healing, HealError, check_entries, heal, leftovers
 from dlscratch.index import stale_links
 from dlscratch.plan import Run, entry_wildcard, jobs as store_jobs, needed
 from dlscratch.registry import (
@@ -18,8 +23,9 @@ from dlscratch.registry import (
     table_source,
 )
 from dlscratch.runs import BOOK, changes as setting_changes
-from dlscratch.sources import source_files
-from dlscratch.store import ROOT as STORE, digest_files, package_names
+from dlscratch.sources import code_hash, digest_hashes, source_files
+from dlscratch.prune import busy as prune_busy, plan as prune_plan
+from dlscratch.store import StoreLock, package_names, platform_key, register, registrations
 from dlscratch.verify import report as verify_report
 
 
@@ -84,19 +90,43 @@ def _code(modules, scripts):
     )
 
 
-# What each experiment's training job runs, and its digest (part of every entry's key).
+# What each experiment's training job runs: {source: its code_hash} (comments, docstrings and
+# formatting left out: dlscratch.sources.code_hash), and their digest, part of every entry's key.
+@functools.cache
+def code_hashes(files):
+    return {
+        name: code_hash(open(path, "rb").read())
+        for path, name in zip(files, package_names(files))
+    }
+
+
 JOB_CODE = {
     name: code(e.module, scripts=["experiment.py"]) for name, e in EXPERIMENTS.items()
 }
-DIGESTS = {
-    name: digest_files(files, package_names(files)) for name, files in JOB_CODE.items()
-}
+JOB_HASHES = {name: code_hashes(tuple(files)) for name, files in JOB_CODE.items()}
+DIGESTS = {name: digest_hashes(hashes) for name, hashes in JOB_HASHES.items()}
+
+# The store (store_dir: results/store, or a store shared with other working directories), and
+# the platform its entries are keyed by: numpy, pandas, and the BLAS with the core type whose
+# kernels it runs (blas_coretype pins it for every job, so that machines agree).
+STORE = os.path.normpath(config["store_dir"])
+os.environ["DLSCRATCH_STORE"] = STORE
+if config.get("blas_coretype"):
+    os.environ["OPENBLAS_CORETYPE"] = config["blas_coretype"]
+PLATFORM = platform_key(config.get("blas_coretype"))
 
 
 # The runs: the book's (this config, to results/) and the named ones (to results/runs/<name>/).
-BOOK_RUN = Run(BOOK, config, DIGESTS)
+BOOK_RUN = Run(BOOK, config, DIGESTS, platform=PLATFORM, store=STORE)
 ALL_RUNS = [BOOK_RUN] + [
-    Run(name, RUN_CONFIGS[name], DIGESTS, RUN_SPECS[name]["description"])
+    Run(
+        name,
+        RUN_CONFIGS[name],
+        DIGESTS,
+        RUN_SPECS[name]["description"],
+        platform=PLATFORM,
+        store=STORE,
+    )
     for name in RUN_SPECS
     if name in RUN_CONFIGS
 ]
@@ -122,18 +152,24 @@ def runs_ready(files, every=False):
     return files
 
 
-def compare_requested():
-    """Whether `snakemake compare` was asked for (known once the DAG is being built)."""
+def requested(target):
+    """Whether ``target`` was asked for: from Snakemake once the DAG is being built, from its
+    command line before (dlscratch.invocation)."""
     dag = getattr(workflow, "dag_settings", None)
-    return dag is not None and "compare" in dag.targets
+    if dag is not None:
+        return target in dag.targets
+    return target in INVOCATION.targets
+
+
+def compare_requested():
+    """Whether `snakemake compare` was asked for."""
+    return requested("compare")
 
 
 def studies_requested():
     """Whether this run was asked for the studies (`snakemake studies`): the claims table
-    and the index then have their rows and sections. Known once the DAG is being built, so
-    only input and params functions may ask."""
-    dag = getattr(workflow, "dag_settings", None)
-    return dag is not None and "studies" in dag.targets
+    and the index then have their rows and sections."""
+    return requested("studies")
 
 
 def reported(run, name):
@@ -154,7 +190,7 @@ def drawn(run):
     }
 
 
-DRAWN = {run.name: drawn(run) for run in RUNS}
+DRAWN = {run.name: drawn(run) for run in ALL_RUNS}
 
 
 # Book figures a run's variants cannot draw (in full): said now, and on its page.
@@ -173,10 +209,6 @@ for run in RUNS:
 
 
 # --------------------------------------------------------------------------- the store
-
-# Which job computes each entry some run needs and the store lacks (dlscratch.plan).
-BATCHES, BASELINES, KEYED = store_jobs(RUNS)
-
 
 @functools.cache
 def entry_schemas(entry):
@@ -381,8 +413,8 @@ def run_outputs(run, studies=False):
 
 
 def benchmark_records(run):
-    """The provenance records of every entry ``run`` shows, for its page's job times."""
-    return [e.provenance for e in run_entries(run, studies_requested())]
+    """The job records (job.json) of every entry ``run`` shows, for its page's job times."""
+    return [[e.experiment, e.job] for e in run_entries(run, studies_requested())]
 
 
 def book_figure_targets():
@@ -402,18 +434,32 @@ def book_figure_targets():
 # --------------------------------------------------------------------------- what a run wrote
 
 
-def run_jobs(run):
+def run_target(run, studies=False):
+    """The target that makes ``run``'s files (the studies': ``studies``), for a remedy."""
+    return "compare" if run.name != BOOK else "studies" if studies else None
+
+
+def run_jobs(run, entries=True, studies=None):
     """Every job of ``run`` (the book's studies too when asked for), as dlscratch.verify
-    checks them: its rule, its provenance record and the files it wrote. A store entry is
-    one "job" here (its record), whichever job computed it."""
-    studies = studies_requested()
+    checks them: its rule, its provenance record, the files it wrote and the target that
+    makes them. A store entry is one "job" here (its record), whichever job computed it
+    (``entries``: with them; ``studies``: with the studies' jobs, by default when asked for)."""
+    studies = studies_requested() if studies is None else studies
+    target = run_target(run)
     jobs = [
-        {"rule": None, "provenance": e.provenance, "outputs": e.files}
-        for e in run_entries(run, studies)
+        {
+            "rule": None,
+            "provenance": e.provenance,
+            "outputs": e.files,
+            "entry": e,
+            "target": target,
+        }
+        for e in (run_entries(run, studies) if entries else [])
     ]
     for part in [False, True] if studies and run.name == BOOK else [False]:
         jobs.append(
             {
+                "target": run_target(run, part),
                 "rule": run.rule("study_tables" if part else "tables"),
                 "provenance": run.path(
                     "study_tables.provenance.json" if part else "tables.provenance.json"
@@ -427,9 +473,10 @@ def run_jobs(run):
             }
         )
     for name in DRAWN[run.name]:
-        if reported(run, name):
+        if not EXPERIMENTS[name].study or studies and run.name == BOOK:
             jobs.append(
                 {
+                    "target": run_target(run, EXPERIMENTS[name].study),
                     "rule": run.rule(f"plot_{name}"),
                     "provenance": plot_provenance(run, name),
                     "outputs": [str(f) for f in figure_outputs(run, name)],
@@ -437,6 +484,7 @@ def run_jobs(run):
             )
     jobs.append(
         {
+            "target": target,
             "rule": run.rule("claims"),
             "provenance": run.path("claims.provenance.json"),
             "outputs": [run.path("claims.csv"), run.path("claims.md")],
@@ -444,6 +492,7 @@ def run_jobs(run):
     )
     jobs.append(
         {
+            "target": target,
             "rule": run.rule("index"),
             "provenance": run.path("index.provenance.json"),
             "outputs": [run.path("index.html")],
@@ -475,11 +524,93 @@ def run_schemas(run):
     return out
 
 
+# --------------------------------------------------------------------------- healing, then the plan
+
+
+def compare_job():
+    """The comparison page's job, as dlscratch.verify checks it."""
+    return {
+        "target": "compare",
+        "rule": "compare_page",
+        "provenance": "results/compare.provenance.json",
+        "outputs": ["results/compare.html", "results/compare.csv"],
+    }
+
+
+def heal_scope():
+    """(mode, runs) of the check before the plan (dlscratch.heal): "heal" in a run that
+    executes the chapter, the studies or the comparison; "dry" in a dry run of them;
+    "report" (say, remove nothing) for another target, such as one figure; None for verify
+    and prune (read-only audits), a job on a cluster node, or while another run holds this
+    directory (Snakemake refuses to run then anyway)."""
+    targets = set(INVOCATION.targets) or {"all"}
+    runs = [BOOK_RUN] + (NAMED_RUNS if "compare" in targets else [])
+    if (
+        workflow.exec_mode != ExecMode.DEFAULT
+        or targets & {"verify", "prune"}
+        or os.path.isdir(".snakemake/locks")
+        and os.listdir(".snakemake/locks")
+    ):
+        return None, runs
+    whole = targets <= {"all", "studies", "compare"}
+    if not INVOCATION.known:
+        return "report", runs
+    if INVOCATION.dryrun:
+        return ("dry" if whole else None), runs
+    if not INVOCATION.executes:
+        return None, runs
+    return ("heal" if whole else "report"), runs
+
+
+def executes_with_store():
+    """Whether this call runs jobs that use the store (it then holds the store's lock shared,
+    so that no prune runs meanwhile, and registers what it reads)."""
+    targets = set(INVOCATION.targets)
+    return (
+        workflow.exec_mode == ExecMode.DEFAULT
+        and INVOCATION.executes
+        and not INVOCATION.dryrun
+        and not targets & {"verify", "prune"}
+    )
+
+
+if executes_with_store():
+    STORE_LOCK = StoreLock(STORE)  # held until this Snakemake process ends
+    STORE_LOCK.shared()
+
+HEAL_MODE, HEAL_RUNS = heal_scope()
+NEEDED = list(needed(RUNS, studies=True).values())
+if HEAL_MODE is None:
+    HEALING = Healing(problems=check_entries(NEEDED))
+else:
+    try:
+        HEALING = heal(
+            NEEDED,
+            [job for run in HEAL_RUNS for job in run_jobs(run, entries=False)]
+            + ([compare_job()] if len(HEAL_RUNS) > 1 else []),
+            HEAL_MODE,
+            f" ({' '.join(INVOCATION.targets)})",
+        )
+    except HealError as error:
+        refuse(str(error))
+for line in HEALING.lines:
+    logger.warning(line)
+
+# Which job computes each entry some run needs and the store lacks (dlscratch.plan).
+BATCHES, BASELINES, KEYED = store_jobs(
+    RUNS, is_complete=lambda e: HEALING.problems.get(e.directory, "missing") is None
+)
+
+# What this working directory reads, registered in the store (a shared store's prune keeps it).
+if executes_with_store():
+    register(STORE, os.getcwd(), [e.name for e in NEEDED])
+
+
 def verified(wildcards):
     """`snakemake verify`: check results/ against what the run wrote (dlscratch.verify),
     while the DAG is built, so that its report is all that is printed: one line per file
-    that is not what the run wrote, with the command that remakes it, and exit status 1.
-    With --config 'runs=[...]', the named runs too."""
+    that is not what the run wrote (or that no current run writes), with the command that
+    remakes (or removes) it, and exit status 1. With --config 'runs=[...]', the named runs too."""
     runs = [BOOK_RUN] + [r for r in RUNS if r.name != BOOK and config.get("runs")]
     if config.get("runs"):
         runs_ready([])
@@ -495,7 +626,9 @@ def verified(wildcards):
             "verify: results/ holds no run of these settings yet: run the workflow first "
             f"(`{RERUN}`)"
         )
-    lines, ok = verify_report(jobs, schemas)
+    lines, ok = verify_report(
+        jobs, schemas, leftovers(written_files(), STORE), INVOCATION.command("prune")
+    )
     os.makedirs("results/logs", exist_ok=True)
     with open("results/logs/verify.log", "w") as log:
         log.write("\n".join(lines) + "\n")
@@ -505,10 +638,98 @@ def verified(wildcards):
     return []
 
 
+def written_files():
+    """Every file under results/ that a current run writes: the outputs and records of every
+    job of the book's run (its studies too), of every run of config/runs.yaml and of the
+    comparison, every rule's log, and the log and benchmark of the job that computed each
+    store entry they read (from its job.json)."""
+    files = set()
+    for run in ALL_RUNS:
+        for studies in [False, True] if run.name == BOOK else [False]:
+            for job in run_jobs(run, entries=False, studies=studies):
+                files.update([job["provenance"], *map(str, job["outputs"])])
+    job = compare_job()
+    files.update([job["provenance"], *job["outputs"]])
+    for rule in workflow.rules:
+        files.update(str(log) for log in rule.log if "{" not in str(log))
+    for entry in needed(ALL_RUNS, studies=True).values():
+        try:
+            with open(entry.job) as f:
+                made = json.load(f)
+        except (OSError, ValueError):
+            continue
+        for key in ("log", "benchmark"):
+            if isinstance(made, dict) and made.get(key):
+                files.add(os.path.relpath(made[key]))
+    return files
+
+
+def announce_leftovers():
+    """In a run that executes: one line when results/ holds files that no current run writes."""
+    if HEAL_MODE not in ("heal", "report") or not os.path.isdir("results"):
+        return
+    found = leftovers(written_files(), STORE)
+    if found:
+        logger.warning(
+            f"results/ holds {len(found)} file(s) or folder(s) that no current run writes (an earlier layout "
+            f"or earlier settings; the first: {found[0]}): `{INVOCATION.command('verify')}` lists them, "
+            f"`{INVOCATION.command('prune')}` removes them"
+        )
+
+
+def shipped_runs():
+    """The runs each shipped settings file (config/*.yaml on top of config/config.yaml) makes,
+    with the runs of config/runs.yaml on top: what prune keeps too."""
+    import glob
+
+    runs = []
+    for path in sorted(glob.glob(project_path("config", "*.yaml"))):
+        if os.path.basename(path) in ("config.yaml", "runs.yaml"):
+            continue
+        try:
+            settings = resolve_config(BOOK_CONFIG, [path], {})
+            schema_validator(SCHEMA)(settings)
+            check_config(settings)
+        except (ConfigError, OSError) as error:
+            logger.warning(f"prune: {path} is left out ({error})")
+            continue
+        runs.append(Run(BOOK, settings, DIGESTS, platform=PLATFORM, store=STORE))
+        for name, spec in RUN_SPECS.items():
+            try:
+                made = run_config(name, settings, spec["settings"], schema_validator(SCHEMA))
+            except ConfigError:
+                continue
+            runs.append(Run(name, made, DIGESTS, platform=PLATFORM, store=STORE))
+    return runs
+
+
 def referenced_entries():
-    """Every store entry the book run (studies included) or any run of config/runs.yaml
-    refers to, with this code: what `snakemake prune` keeps."""
-    return sorted({e.directory for e in needed(ALL_RUNS, studies=True).values()})
+    """(keep, own): the names of the store entries prune keeps, and of those this working
+    directory refers to: the current settings' (the book's run, its studies, every run of
+    config/runs.yaml) and each shipped settings file's, with this code; ``keep`` adds what
+    other working directories sharing the store have registered."""
+    own = {e.name for e in needed(ALL_RUNS + shipped_runs(), studies=True).values()}
+    others = set()
+    here = os.path.realpath(os.getcwd())
+    for workdir, names in registrations(STORE).items():
+        if os.path.realpath(workdir) != here:
+            others |= names
+    return sorted(own | others), sorted(own)
+
+
+@functools.cache
+def announce_prune():
+    """`snakemake prune`: refuse while a run uses the store or this directory; else say what it
+    deletes (or, with -n, would delete) and keeps, once. Returns the prune job's parameters."""
+    runs_ready([], every=True)
+    problem = prune_busy(STORE)
+    if problem:
+        refuse(f"prune: {problem}")
+    keep, own = referenced_entries()
+    files = leftovers(written_files(), STORE)
+    plan = prune_plan(STORE, keep, files)
+    print("\n".join(plan.lines()), file=sys.stderr)
+    return {"store": STORE, "keep": keep, "own": own, "files": files}
 
 
 # --------------------------------------------------------------------------- targets
@@ -591,25 +812,6 @@ def drop_stale_index():
             )
 
 
-def announce_prune():
-    """`snakemake prune`: say what it deletes (or, with -n, would delete): every store entry
-    no run refers to. Returns the entries to keep (the prune job's parameter)."""
-    from dlscratch.store import prune
-
-    runs_ready([], every=True)
-    keep = referenced_entries()
-    gone = prune(keep, dry_run=True)
-    total = sum(size for _, size in gone)
-    lines = [f"prune: {directory} ({size:,} bytes)" for directory, size in gone]
-    lines.append(
-        f"prune: {len(gone)} store entries ({total / 1e6:.1f} MB) that no run refers to; "
-        f"{len(keep)} kept (the book's run, its studies and the {len(ALL_RUNS) - 1} runs "
-        f"of {RUNS_FILE})"
-    )
-    print("\n".join(lines), file=sys.stderr)
-    return keep
-
-
 def run_changes(run):
     """What ``run`` changes of the book's settings, as text (its page, the comparison page)."""
     return [] if run.name == BOOK else setting_changes(BOOK_RUN.config, run.config)
@@ -619,21 +821,43 @@ def run_changes(run):
 
 
 def entry_out(entry):
-    """What a training job writes for ``entry``: where, and which of the tables its
-    experiment returns goes to which table of the entry."""
+    """What a training job writes for ``entry``: its experiment, unit, key and settings, the
+    store it lies in, and which of the tables its experiment returns goes to which table of
+    the entry."""
     return {
         "experiment": entry.experiment,
         "unit": entry.unit,
         "key": entry.key,
-        "directory": entry.directory,
+        "seeded": entry.seed is not None,
+        "root": entry.root,
         "tables": EXPERIMENTS[entry.experiment].entry_names(entry.unit),
         "settings": entry.settings,
     }
 
 
+class _NoBackupNotice(logging.Filter):
+    """Snakemake backs up an ``update`` output before its job and, when the job fails, says
+    for each that had none ("Cannot restore ...: no backup found."): a store entry has none
+    unless another run published it meanwhile, so for the store that says nothing."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not (message.startswith("Cannot restore ") and message.endswith("no backup found.")
+                    and STORE in message)
+
+
+logger.addFilter(_NoBackupNotice())
+
+
 def entry_outputs(entries):
-    return [e.table(t) for e in entries for t in e.tables] + [
-        e.provenance for e in entries
+    """The files of ``entries``, as a training rule's outputs. Flagged ``update``, so that
+    Snakemake neither deletes an entry before the job runs nor after it fails: in a store
+    shared with another working directory, the entry may be that run's, published meanwhile
+    (the job then uses it: dlscratch.pipeline.run_experiment)."""
+    return [
+        update(path)
+        for e in entries
+        for path in [*(e.table(t) for t in e.tables), e.provenance]
     ]
 
 

@@ -90,14 +90,13 @@ for run in RUNS:
             ],
             claims=run.path("claims.csv"),
             # the records the figures, captions and claims are checked against before the
-            # page shows them, and those of the entries it shows (their jobs' times)
+            # page shows them
             provenance=lambda wildcards, run=run: [
                 plot_provenance(run, name)
                 for name in DRAWN[run.name]
                 if reported(run, name)
             ]
             + [run.path("claims.provenance.json")],
-            entries=lambda wildcards, run=run: benchmark_records(run),
             compare=lambda wildcards: (
                 ["results/compare.html"] if compare_requested() else []
             ),
@@ -119,6 +118,8 @@ for run in RUNS:
             changes=run_changes(run),
             config=run.config,
             missing=MISSING[run.name],
+            # the records of the jobs that computed the entries it shows (their times)
+            entries=lambda wildcards, run=run: benchmark_records(run),
             compare=lambda wildcards, run=run: (
                 compare_link(run) if compare_requested() else None
             ),
@@ -227,9 +228,11 @@ rule verify:
         "true"
 
 
-# `snakemake --cores 1 prune`: delete the store entries that neither the book's run (its
-# studies included) nor any run of config/runs.yaml refers to, with this code
-# (`snakemake -n prune` lists them and deletes nothing).
+# `snakemake --cores 1 prune`: delete the store entries that neither the current settings
+# (the book's run, its studies, the runs of config/runs.yaml), nor a shipped settings file,
+# nor another working directory sharing the store refers to, and the files under results/
+# that no current run writes; refused while a run uses the store (dlscratch.prune;
+# `snakemake -n prune` lists them and deletes nothing).
 rule prune:
     log:
         "results/logs/prune.log",
@@ -237,7 +240,10 @@ rule prune:
     conda:
         "../envs/dlscratch.yaml"
     params:
-        keep=lambda wildcards: announce_prune(),
+        store=lambda wildcards: announce_prune()["store"],
+        keep=lambda wildcards: announce_prune()["keep"],
+        own=lambda wildcards: announce_prune()["own"],
+        files=lambda wildcards: announce_prune()["files"],
     script:
         "../scripts/prune.py"
 

@@ -42,7 +42,8 @@ for batch in BATCHES:
                 {"settings": e.settings, "entries": [entry_out(e)]}
                 for e in batch.entries
             ],
-            code=package_names(JOB_CODE[batch.experiment]),
+            code=JOB_HASHES[batch.experiment],
+            platform=PLATFORM,
             benchmark=f"results/benchmarks/{where}.tsv",
         script:
             "../scripts/experiment.py"
@@ -81,7 +82,8 @@ for baseline in BASELINES:
                     ],
                 }
             ],
-            code=package_names(JOB_CODE["weight_decay"]),
+            code=JOB_HASHES["weight_decay"],
+            platform=PLATFORM,
             benchmark=f"results/benchmarks/{where}.tsv",
         script:
             "../scripts/experiment.py"
@@ -109,8 +111,11 @@ for name, entries in KEYED.items():
         input:
             mnist=MNIST if experiment.mnist else [],
         output:
-            [f"{STORE}/{name}/{{entry}}/{t}.csv" for t in experiment.entry_tables],
-            f"{STORE}/{name}/{{entry}}/provenance.json",
+            [
+                update(f"{STORE}/{name}/{{entry}}/{t}.csv")
+                for t in experiment.entry_tables
+            ],
+            update(f"{STORE}/{name}/{{entry}}/provenance.json"),
         log:
             f"results/logs/store/{name}/{{entry}}.log",
         benchmark:
@@ -126,7 +131,8 @@ for name, entries in KEYED.items():
         params:
             run=experiment.qualified_run,
             calls=lambda wildcards, name=name: [KEYED_CALLS[name][wildcards.entry]],
-            code=package_names(JOB_CODE[name]),
+            code=JOB_HASHES[name],
+            platform=PLATFORM,
             benchmark=f"results/benchmarks/store/{name}/{{entry}}.tsv",
         script:
             "../scripts/experiment.py"

@@ -1,6 +1,5 @@
 from dlscratch.pipeline import job
-from dlscratch.store import prune
+from dlscratch.prune import run
 
 with job(snakemake):
-    for directory, size in prune(snakemake.params.keep):
-        print(f"deleted {directory} ({size:,} bytes)")
+    run(snakemake)
