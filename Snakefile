@@ -91,7 +91,7 @@ INVOCATION = from_stack(
     workflow.config_settings.configfiles, workflow.config_settings.config
 )
 if workflow.exec_mode == ExecMode.DEFAULT or INVOCATION_ENV not in os.environ:
-    os.environ[INVOCATION_ENV] = invocation_env(INVOCATION)
+    os.environ.update({INVOCATION_ENV: invocation_env(INVOCATION)})
 RERUN = INVOCATION.command()
 
 

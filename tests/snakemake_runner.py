@@ -38,6 +38,24 @@ def snakemake(workdir, *args, check=True, cores=2, configfiles=("config/test.yam
     return proc
 
 
+def remedies(text):
+    """The commands the lines of ``text`` tell the user to run, in order, each once."""
+    return list(dict.fromkeys(re.findall(r"`((?:snakemake|rm|chmod) [^`]+)`", text)))
+
+
+def follow(command, cwd):
+    """Run a remedy exactly as printed, from ``cwd`` (``snakemake`` is this Python's)."""
+    import shlex
+
+    words = shlex.split(command)
+    if words[0] == "snakemake":
+        words = [sys.executable, "-m", "snakemake", *words[1:]]
+    proc = subprocess.run(words, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"the remedy `{command}` failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
 def planned_rules(workdir, *args, **kwargs):
     """Rule names a dry-run would execute (from its job-stats table)."""
     return executed_rules(snakemake(workdir, "-n", *args, **kwargs))
@@ -75,6 +93,14 @@ def caption(workdir, stem, results="results"):
 
 def tables(workdir):
     """{relative path: bytes} of every CSV table under results/ (the store's entries and the
-    runs' assembled tables)."""
+    runs' assembled tables; not what a stopped job left in a hidden temporary directory)."""
     results = Path(workdir) / "results"
-    return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*.csv"))}
+    return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*.csv"))
+            if not any(part.startswith(".") for part in p.relative_to(results).parts)}
+
+
+def provenance_records(results):
+    """Every provenance record under ``results`` (not an entry's job.json, which says which job
+    made it and where, nor the store's registrations of the directories that read it)."""
+    return sorted(p for p in Path(results).rglob("*.json") if p.name != "job.json" and ".refs" not in p.parts)
+

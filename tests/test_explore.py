@@ -65,8 +65,8 @@ def explored(small_pipeline, tmp_path_factory):
 def test_changing_adams_learning_rate_trains_adam_only(explored):
     assert training(explored.change_plan) == {"optimizer_mnist"}
     new = {d: r for d, r in explored.changed_entries.items() if d not in explored.first_entries}
-    assert sorted((r["settings"]["unit"], r["seed"]) for r in new.values()) == [("Adam", 0), ("Adam", 1)]
-    assert all(r["settings"]["settings"]["optimizers"] == {"Adam": {"name": "adam", "lr": 0.002}} for r in new.values())
+    assert sorted((r["unit"], r["seed"]) for r in new.values()) == [("Adam", 0), ("Adam", 1)]
+    assert all(r["settings"]["optimizers"] == {"Adam": {"name": "adam", "lr": 0.002}} for r in new.values())
 
 
 def test_going_back_trains_nothing_and_every_table_is_byte_identical_to_the_first_runs(explored):
@@ -87,7 +87,7 @@ def test_a_changed_variant_gives_the_tables_of_a_fresh_run_of_those_settings(exp
     for seed in (0, 1):
         units = {}
         for record in sorted((fresh / "results" / "store" / "optimizer_mnist").glob(f"*/seed{seed}/provenance.json")):
-            unit = json.loads(record.read_text())["settings"]["unit"]
+            unit = json.loads(record.read_text())["unit"]
             units[unit] = {t: pd.read_csv(record.parent / f"{t}.csv", keep_default_na=False, na_values={"diverged_at": [""]})
                            for t in ("loss", "summary")}
         order = ["SGD", "Momentum", "AdaGrad", "Adam", "RMSprop", "Nesterov"]
@@ -100,7 +100,8 @@ def test_a_changed_variant_gives_the_tables_of_a_fresh_run_of_those_settings(exp
 def test_prune_deletes_the_entries_no_run_refers_to(explored):
     adam = {d for d, r in explored.changed_entries.items() if d not in explored.first_entries}
     listed = re.findall(r"^prune: (results/store/\S+) \(", explored.prune_plan, re.M)
-    assert set(listed) == adam and "prune: 2 store entries" in explored.prune_plan
+    assert set(listed) == adam and "prune: deletes 2 store entries" in explored.prune_plan
+    assert explored.prune_plan.count(listed[0]) == 1  # the listing once (and then what it did)
     assert set(explored.pruned_entries) == set(explored.first_entries)
 
 

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from snakemake_runner import tables
+from snakemake_runner import provenance_records, tables
 
 from dlscratch.experiments.batchnorm import batchnorm
 from dlscratch.plotting import plot_batchnorm_grid
@@ -21,9 +21,9 @@ def test_tables_are_byte_identical_with_two_cores_and_four(small_pipeline, small
 
 
 def test_provenance_records_are_byte_identical_with_two_cores_and_four(small_pipeline, small_pipeline_two_cores):
-    def records(workdir):  # but the page's: it shows how long each job took
+    def records(workdir):  # but the page's: it shows how long each job took; and which job made an entry, and where
         results = workdir / "results"
-        return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*.json"))
+        return {str(p.relative_to(results)): p.read_bytes() for p in provenance_records(results)
                 if p.name != "index.provenance.json"}
 
     reference, made = records(small_pipeline), records(small_pipeline_two_cores.workdir)
@@ -35,22 +35,24 @@ def test_provenance_records_are_byte_identical_with_two_cores_and_four(small_pip
 
 def test_every_job_writes_provenance(small_pipeline):
     results = small_pipeline / "results"
-    records = {p: json.loads(p.read_text()) for p in results.rglob("*.json")}
-    written = {str(out) for rec in records.values() for out in rec["outputs"]}
+    records = {p: json.loads(p.read_text()) for p in provenance_records(results)}
+    written = {str(p.parent.relative_to(small_pipeline) / out) if rec.get("kind") == "entry" else out  # an entry
+               for p, rec in records.items() for out in rec["outputs"]}  # names its tables from its directory
     for table in results.rglob("*.csv"):
         assert str(table.relative_to(small_pipeline)) in written, table
     for figure in (results / "figures").glob("*.p*"):
         assert str(figure.relative_to(small_pipeline)) in written, figure
     (entry,) = (results / "store" / "batchnorm").glob("*/seed1")  # the store entry of seed 1
     rec = json.loads((entry / "provenance.json").read_text())
-    assert rec["rule"] == "batchnorm" and rec["seed"] == 1 and rec["settings"]["key"] == entry.parent.name
-    assert rec["settings"]["settings"]["epochs"] == 3 and rec["settings"]["run"].endswith(":batchnorm")
+    assert rec["kind"] == "entry" and rec["seed"] == 1 and rec["key"] == entry.parent.name
+    assert rec["settings"]["epochs"] == 3 and rec["experiment"] == "batchnorm"
+    job = json.loads((entry / "job.json").read_text())  # which job computed it, apart from what it is
+    assert job["rule"] == "batchnorm" and job["function"].endswith(":batchnorm")
     assert rec["packages"]["numpy"] == np.__version__
     from dlscratch.provenance import sha256_file
 
     table = entry / "accuracy.csv"
-    assert rec["outputs"][str(table.relative_to(small_pipeline))] == {"sha256": sha256_file(table),
-                                                                      "bytes": table.stat().st_size}
+    assert rec["outputs"]["accuracy.csv"] == {"sha256": sha256_file(table), "bytes": table.stat().st_size}
     # the run's own table is that entry's, assembled by the tables job (which records it too)
     assert (results / "batchnorm" / "seed1" / "accuracy.csv").read_bytes() == table.read_bytes()
     figures = json.loads((results / "figures" / "provenance" / "batchnorm.json").read_text())
@@ -66,9 +68,11 @@ def test_killed_run_recovers_to_the_same_tables_and_a_second_run_is_locked_out(s
     assert 3 <= len(killed.partial) < len(reference)
     # every table present after the kill is complete: identical to the uninterrupted run's
     assert all(killed.partial[name] == reference[name] for name in killed.partial)
-    # a part file a killed write left is no result: its name says so, and the rerun replaces it
-    assert all(p.name.endswith(".part") for p in killed.leftovers)
+    # a part file a killed write left is no result: its name says so, and the rerun replaces it; an entry a killed
+    # job was writing lies in a hidden temporary directory (never in the entry's place), which the rerun removes
+    assert all(p.name.endswith(".part") or p.name == ".lock" and p.parent.name == "store" for p in killed.leftovers)
     assert not list((small_pipeline_two_cores.workdir / "results").rglob("*.part"))
+    assert not list((small_pipeline_two_cores.workdir / "results" / "store").rglob(".*.tmp"))
     # resumed, it is the uninterrupted run (test_tables_are_byte_identical_with_two_cores_and_four)
 
 

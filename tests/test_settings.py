@@ -49,9 +49,9 @@ def test_an_override_file_trains_only_the_variants_it_lists(tmp_path):
     snakemake(work, "fig6-09", configfiles=("config/test.yaml", two))
     entries = sorted((work / "results" / "store" / "optimizer_mnist").glob("*/seed0/provenance.json"))
     assert len(entries) == 2  # a store entry per optimizer, both computed by one job per seed
-    units = [json.loads(p.read_text())["settings"] for p in entries]
+    units = [json.loads(p.read_text()) for p in entries]
     assert sorted(unit["unit"] for unit in units) == ["Adam", "SGD"]
-    assert {json.loads(p.read_text())["rule"] for p in entries} == {"optimizer_mnist"}
+    assert {json.loads((p.parent / "job.json").read_text())["rule"] for p in entries} == {"optimizer_mnist"}
     caption = read_caption(work, "fig6-09_optimizers_mnist")
     assert "SGD: sgd, lr 0.01; Adam: adam, lr 0.001" in caption and "Momentum" not in caption
     # the book's Fig 6-9 needs all four: the run says which it lacks and what restores them
@@ -94,7 +94,7 @@ def test_labels_that_look_like_numbers_or_missing_values_round_trip(tmp_path):
 
     labels = []
     for entry in (work / "results" / "store" / "optimizer_paths").glob("*/paths.csv"):  # one per optimizer
-        unit = json.loads((entry.parent / "provenance.json").read_text())["settings"]["unit"]
+        unit = json.loads((entry.parent / "provenance.json").read_text())["unit"]
         schema = optimizer_paths_schemas({"optimizers": {unit: None}, "steps": 30})["paths"]
         labels += list(read_table(entry, schema).optimizer.unique())
     assert sorted(labels) == sorted(["1", "NA", "null", "$x", " 0.5 "])
@@ -162,11 +162,17 @@ def test_a_damaged_table_fails_its_reader_naming_the_file(small_pipeline, tmp_pa
     path = sorted((work / "results" / "store").glob(table))[0]  # a store entry's table
     table = str(path.relative_to(work / "results"))
     damage(path)
-    proc = snakemake(work, "--keep-going", check=False)  # every job that reads it runs, and fails
+    # A plain run heals it (tests/test_trust.py); a target that does not (a file of results/) leaves it be
+    # and says so, and every job that reads it refuses it.
+    proc = snakemake(work, "results/claims.csv", "results/figures/fig6-19_batchnorm_grid_seeds.png", "--keep-going",
+                     "--forcerun", reader, check=False)
     assert proc.returncode != 0
+    assert f"results/{os.path.dirname(table)}: {os.path.basename(table)}: cut: " in proc.stderr
+    assert "not remade by this target (results/claims.csv" in proc.stderr
     log = (work / "results" / "logs" / ("claims.log" if reader == "claims" else "figures/batchnorm.log")).read_text()
     assert f"Error: results/{table}: cut: " in log and "Traceback" not in log, log[-2000:]
-    assert f"delete its entry (`rm -r results/{os.path.dirname(table)}`) and run `snakemake --cores 4" in log
+    assert "run `snakemake --cores 2 --keep-going --forcerun" not in log  # only the options that matter
+    assert "run `snakemake --cores 2 --configfile config/test.yaml`, which computes its entry again" in log
     # one message per job that read it, in the terminal too, and no traceback
     out = proc.stdout + proc.stderr
     assert out.count(f"rule {reader}: results/{table}: cut: ") == 1 and "Traceback" not in out

@@ -187,9 +187,9 @@ def test_second_run_has_nothing_to_do(project):
 
 
 def edit(path):
-    """Change a file's content (Snakemake ignores a bare touch of an unchanged small file:
-    it compares checksums recorded at the last run)."""
-    path.write_text(path.read_text() + "\n# edited\n")
+    """Change the code of a file (a comment or a docstring is no change to what runs: a
+    training job's key ignores them, dlscratch.sources.code_hash)."""
+    path.write_text(path.read_text() + "\n_EDITED = 1\n")
 
 
 PLOTS = {f"plot_{name}" for name in CHAPTER}
@@ -228,6 +228,32 @@ def test_library_change_reruns_the_experiments_that_use_it(project, tmp_path):
     edit(work / "src" / "dlscratch" / "layers.py")
     rules = planned_rules(work)
     assert set(CHAPTER) <= rules and not {name for name in EXPERIMENTS if name not in CHAPTER} & rules
+
+
+def users_of(module):
+    """The training rules whose jobs run ``module`` (dlscratch/x.py), from their imports."""
+    from snakemake_runner import ROOT
+
+    from dlscratch.sources import source_files
+
+    scripts = [ROOT / "workflow" / "scripts" / "experiment.py"]
+    users = {name for name in CHAPTER
+             if any(f.endswith(module) for f in source_files(EXPERIMENTS[name].module, scripts=scripts))}
+    return users | ({"overfit_baseline"} if {"weight_decay", "dropout"} <= users else set())
+
+
+def test_a_comment_or_a_docstring_trains_nothing_and_code_that_runs_retrains_exactly_its_users(project, tmp_path):
+    work = copy_with_results(project, tmp_path)
+    training = set(CHAPTER) | {"overfit_baseline"}
+    for name in ("optimizers.py", "faults.py"):  # the second only holds messages, and every job imports it
+        path = work / "src" / "dlscratch" / name
+        text = path.read_text()
+        path.write_text("# a comment\n\n" + text.replace('"""', '"""Reworded: ', 1).replace("    return ", "    return  ", 1))
+    assert not planned_rules(work) & training  # (figures whose code inputs they are may be redrawn)
+    path = work / "src" / "dlscratch" / "optimizers.py"
+    path.write_text(path.read_text().replace("lr_t = self.lr * math.sqrt", "lr_t = 1.0 * self.lr * math.sqrt", 1))
+    expected = users_of("dlscratch/optimizers.py")
+    assert {"optimizer_paths", "optimizer_mnist"} <= expected and planned_rules(work) & training == expected
 
 
 def copy_with_results(project, tmp_path):

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .faults import remedy
 from .provenance import ProvenanceError, file_problem, read_record
+from .store import stopped_jobs_leftovers
 
 
 class HealError(RuntimeError):
@@ -70,11 +71,12 @@ def _remove(path):
                         f"{remedy(str(path))}") from None
 
 
-def heal(entries, jobs, mode, targets_note=""):
+def heal(entries, jobs, mode, targets_note="", store=None):
     """Check ``entries`` (``dlscratch.store.Entry``) and ``jobs`` ({"rule", "provenance",
     "outputs", "target"}: the runs' own jobs, as ``dlscratch.verify`` takes them) and, by
     ``mode``, remove what is damaged ("heal"), say what would be removed ("dry"), or only say
-    what is damaged and which run remakes it ("report"). Returns a ``Healing``."""
+    what is damaged and which run remakes it ("report"). Healing also removes what jobs that
+    were stopped on this host left half-written in the ``store``. Returns a ``Healing``."""
     out = Healing(problems=check_entries(entries))
     act = mode == "heal"
     verb = {"heal": "remade by this run", "dry": "would be remade by this run (a dry run removes nothing)",
@@ -132,6 +134,10 @@ def heal(entries, jobs, mode, targets_note=""):
         for record in dict.fromkeys(stale_records):
             _remove(record)
             out.removed.append(record)
+    if mode in ("heal", "report"):  # what a stopped job was writing: no result, whatever the target
+        for path in stopped_jobs_leftovers(store) if store else []:
+            _remove(path)
+            out.removed.append(str(path))
     return out
 
 

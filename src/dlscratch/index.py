@@ -34,8 +34,9 @@ def experiment_times(entry_jobs):
             made = json.loads(Path(record).read_text())
         except (OSError, ValueError):
             continue  # an entry without its job's record: no time to show
-        if isinstance(made, dict) and made.get("benchmark"):
-            jobs.setdefault(made["benchmark"], experiment)
+        if isinstance(made, dict) and made.get("benchmark"):  # where its job ran, or here (a copied results/)
+            here = Path(made.get("workdir") or ".", made["benchmark"])
+            jobs.setdefault(str(here if here.exists() else made["benchmark"]), experiment)
     rows = []
     for path, experiment in jobs.items():
         path = Path(path)

@@ -127,16 +127,17 @@ def entry_record(entry, seed, written, code, platform, blas):
 
 def job_record(rule, wildcards, function, benchmark, log, modules):
     """Which job computed a store entry, and where (``job.json`` beside its record): its rule,
-    wildcards and function, its benchmark and log files (absolute paths: a shared store's
-    entries are read from other working directories), the host, the SLURM job, the git
-    revision and the exact bytes of the sources it ran."""
+    wildcards and function, the working directory it ran in and its benchmark and log files
+    there, the host, the SLURM job, the git revision and the exact bytes of the sources it
+    ran."""
     revision, dirty = git_revision()
     return {
         "rule": rule,
         "wildcards": dict(wildcards),
         "function": function,
-        "benchmark": str(Path(benchmark).resolve()) if benchmark else None,
-        "log": str(Path(log).resolve()) if log else None,
+        "workdir": os.getcwd(),
+        "benchmark": str(benchmark) if benchmark else None,
+        "log": str(log) if log else None,
         "host": platform.node(),
         "slurm_job": os.environ.get("SLURM_JOB_ID"),
         "git_revision": revision,

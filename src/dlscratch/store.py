@@ -204,6 +204,24 @@ def staging(directory):
     return tmp
 
 
+def stopped_jobs_leftovers(root):
+    """The temporary directories that jobs on this host left in the store ``root`` when they
+    were stopped (their process is gone): ``.<name>.<host>.<pid>.tmp`` and ``.damaged``."""
+    host = socket.gethostname()
+    found = []
+    for path in list(Path(root).glob("*/.*")) + list(Path(root).glob("*/*/.*")):
+        parts = path.name.rsplit(".", 3)
+        if len(parts) != 4 or parts[1] != host or parts[3] not in ("tmp", "damaged") or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            found.append(path)
+        except PermissionError:
+            pass
+    return sorted(found)
+
+
 def publish(tmp, directory, problem):
     """Rename the written entry ``tmp`` to ``directory``, at once: "published", or "reused"
     when another writer published the entry first and it is sound (``problem(directory)``

@@ -110,9 +110,9 @@ DIGESTS = {name: digest_hashes(hashes) for name, hashes in JOB_HASHES.items()}
 # the platform its entries are keyed by: numpy, pandas, and the BLAS with the core type whose
 # kernels it runs (blas_coretype pins it for every job, so that machines agree).
 STORE = os.path.normpath(config["store_dir"])
-os.environ["DLSCRATCH_STORE"] = STORE
+os.environ.update(DLSCRATCH_STORE=STORE)
 if config.get("blas_coretype"):
-    os.environ["OPENBLAS_CORETYPE"] = config["blas_coretype"]
+    os.environ.update(OPENBLAS_CORETYPE=config["blas_coretype"])
 PLATFORM = platform_key(config.get("blas_coretype"))
 
 
@@ -590,6 +590,7 @@ else:
             + ([compare_job()] if len(HEAL_RUNS) > 1 else []),
             HEAL_MODE,
             f" ({' '.join(INVOCATION.targets)})",
+            STORE,
         )
     except HealError as error:
         refuse(str(error))
@@ -650,17 +651,17 @@ def written_files():
                 files.update([job["provenance"], *map(str, job["outputs"])])
     job = compare_job()
     files.update([job["provenance"], *job["outputs"]])
-    for rule in workflow.rules:
-        files.update(str(log) for log in rule.log if "{" not in str(log))
+    for each in workflow.rules:  # every rule's own log
+        files.update(str(log) for log in each.log if "{" not in str(log))
     for entry in needed(ALL_RUNS, studies=True).values():
         try:
             with open(entry.job) as f:
                 made = json.load(f)
         except (OSError, ValueError):
             continue
-        for key in ("log", "benchmark"):
+        for key in ("log", "benchmark"):  # (relative to the directory the job ran in)
             if isinstance(made, dict) and made.get(key):
-                files.add(os.path.relpath(made[key]))
+                files.add(os.path.normpath(made[key]))
     return files
 
 
