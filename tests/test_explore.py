@@ -14,7 +14,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from snakemake_runner import ROOT, copy_project, executed_rules, planned_rules, snakemake, tables
+from snakemake_runner import (ROOT, copy_project, executed_rules, follow, planned_rules, remedies, snakemake,
+                              tables)
 
 from dlscratch.claims import read_claims
 from dlscratch.registry import EXPERIMENTS
@@ -173,6 +174,22 @@ def test_the_report_of_compare_groups_the_figures_by_run(explored, tmp_path):
         page = z.read("report/report.html").decode("utf-8")
     categories = set(re.findall(r'"(Run [\w.]+)"', page))
     assert categories == {"Run book", "Run adam_lr_10x", "Run dropout_0.3"}
+
+
+def test_a_named_runs_remedy_works_as_printed(explored, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(explored.work, work, symlinks=True)
+    figure = work / "results" / "runs" / "adam_lr_10x" / "figures" / "fig6-09_optimizers_mnist.png"
+    figure.write_bytes(figure.read_bytes()[:-100])
+    runs = f"runs=[{','.join(COMPARED)}]"
+    checked = snakemake(work, "verify", "--config", runs, cores=1, check=False)
+    assert checked.returncode == 1
+    assert "results/runs/adam_lr_10x/figures/fig6-09_optimizers_mnist.png: cut: " in checked.stderr
+    (remedy,) = remedies(checked.stderr)  # the named runs are made by `compare`, with the user's own options
+    assert remedy == f"snakemake compare --cores 1 --config '{runs}' --configfile config/test.yaml"
+    follow(remedy, work)
+    assert snakemake(work, "verify", "--config", runs, cores=1, check=False).returncode == 0
+    assert figure.read_bytes() == (explored.work / figure.relative_to(work)).read_bytes()
 
 
 def test_compare_plans_each_distinct_training_job_once(tmp_path):

@@ -1,7 +1,7 @@
 """The slurm profile, unchanged, on a real one-node SLURM cluster started on this machine
 (workflow/profiles/slurm/cluster.sh): the small config runs through sbatch, the local rules
-run locally, every table is byte-identical to a local run, and a failing job fails the run
-without leaving its outputs. Needs root (cluster.sh installs Debian's slurm-wlm and munge)."""
+run locally, every table is byte-identical to a local run (one that shares the store with it
+at the same time too), and a failing job fails the run without leaving its outputs. Needs root (cluster.sh installs Debian's slurm-wlm and munge)."""
 
 import os
 import re
@@ -74,20 +74,29 @@ RULES = {"optimizer_mnist", "overfit_baseline", "weight_decay", "random_search"}
 @pytest.fixture(scope="module")
 def runs(cluster, tmp_path_factory):
     """Two runs through the cluster at once (each mostly waits for SLURM's status polling):
-    the three figures with one seed, and Fig 6-9 from a truncated MNIST file."""
+    the three figures with one seed, and Fig 6-9 from a truncated MNIST file; and, at the same
+    time, a local run of the three figures in another working directory that shares the first
+    one's store (store_dir)."""
+    shared = tmp_path_factory.mktemp("shared") / "store"
     work = copy_project(tmp_path_factory.mktemp("slurm"))
-    (work / "config" / "seed0.yaml").write_text("seeds: [0]\n")  # each seed runs the same code path
+    local = copy_project(tmp_path_factory.mktemp("local"))
+    for where in (work, local):  # each seed runs the same code path
+        (where / "config" / "seed0.yaml").write_text(f"seeds: [0]\nstore_dir: {shared}\n")
     failing = copy_project(tmp_path_factory.mktemp("failing"))
     broken = failing / "broken_mnist"
     shutil.copytree(ROOT / "resources" / "mnist", broken, ignore=shutil.ignore_patterns("cache"))
     images = broken / "train-images-idx3-ubyte.gz"
     images.write_bytes(images.read_bytes()[:100_000])  # a truncated download
     (failing / "config" / "broken.yaml").write_text("seeds: [0]\nmnist_dir: broken_mnist\n")
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         made = pool.submit(through_slurm, work, *TARGETS, configfiles=("config/test.yaml", "config/seed0.yaml"))
+        beside = pool.submit(subprocess.run, [sys.executable, "-m", "snakemake", "--cores", "1", *TARGETS,
+                                              "--configfile", "config/test.yaml", "config/seed0.yaml"],
+                             cwd=local, capture_output=True, text=True)
         failed = pool.submit(through_slurm, failing, "fig6-09",
                              configfiles=("config/test.yaml", "config/broken.yaml"))
-        return SimpleNamespace(work=work, proc=made.result(), failing=failing, failed=failed.result())
+        return SimpleNamespace(work=work, proc=made.result(), failing=failing, failed=failed.result(), shared=shared,
+                               local=local, beside=beside.result())
 
 
 def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(cluster, runs,
@@ -112,10 +121,15 @@ def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(clust
         assert "SLURM job" not in log.read_text().splitlines()[0], log
     # the store's entries of seed 0: the six optimizers (loss and summary), lambda 0 and 0.1,
     # Dropout's run without (from the shared run) and two search shards, the bytes of the
-    # two-seed local run's
-    made = tables(work)
+    # two-seed local run's, whichever of the two runs that share the store published each
+    beside = runs.beside
+    assert beside.returncode == 0, beside.stderr[-3000:]
+    made = {f"store/{p.relative_to(runs.shared)}": p.read_bytes() for p in sorted(runs.shared.rglob("*.csv"))}
     reference = tables(small_pipeline_two_cores.workdir)
     assert len(made) == 6 * 2 + 2 + 1 + 2 and made == {name: reference[name] for name in made}
+    assert not list(runs.shared.rglob(".*.tmp"))
+    figures = [{p.name: p.read_bytes() for p in (w / "results" / "figures").glob("*.p*")} for w in (work, runs.local)]
+    assert figures[0] and figures[0] == figures[1]
 
 
 def test_a_failing_job_fails_the_run_and_leaves_no_output(runs):

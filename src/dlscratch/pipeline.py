@@ -141,14 +141,24 @@ def run_experiment(snakemake):
         if all(entry_problem(entry) is None for entry in entries):
             print(f"{', '.join(e.directory for e in entries)}: published by another run meanwhile; used as it is")
             continue
-        tables = run(call["settings"], data, seed)
-        wanted = {name for entry in call["entries"] for name in entry["tables"]}
-        if set(tables) != wanted:
-            raise ValueError(f"{params.run} returned tables {sorted(tables)}; the job's entries keep {sorted(wanted)}")
-        check.check()
-        changed = check_unchanged()
-        if changed:
-            raise KeyMismatch(f"{changed[0][0]}: {changed[0][1]}; nothing was stored; run `{rerun_command()}` again")
+        try:
+            tables = run(call["settings"], data, seed)
+            wanted = {name for entry in call["entries"] for name in entry["tables"]}
+            if set(tables) != wanted:
+                raise ValueError(f"{params.run} returned tables {sorted(tables)}; the job's entries keep "
+                                 f"{sorted(wanted)}")
+            check.check()
+            changed = check_unchanged()
+            if changed:
+                raise KeyMismatch(f"{changed[0][0]}: {changed[0][1]}; nothing was stored; run `{rerun_command()}` "
+                                  "again")
+        except Exception:
+            # another run sharing the store published these entries meanwhile: they stand (a failed job's
+            # outputs are deleted by Snakemake, and here they are that run's)
+            if all(entry_problem(entry) is None for entry in entries):
+                print(f"{', '.join(e.directory for e in entries)}: published by another run meanwhile; used as it is")
+                continue
+            raise
         for out, entry in zip(call["entries"], entries):
             tmp = staging(entry.directory)
             written = []

@@ -580,7 +580,16 @@ if executes_with_store():
 
 HEAL_MODE, HEAL_RUNS = heal_scope()
 NEEDED = list(needed(RUNS, studies=True).values())
-if HEAL_MODE is None:
+# A cluster job reads this file again on its node, where the store may have changed meanwhile
+# (another run sharing it may have published an entry): it takes the plan of the run that
+# submitted it, which its environment carries, so that its rule is the one submitted.
+PLANNED = os.environ.get("DLSCRATCH_PLANNED")
+if workflow.exec_mode != ExecMode.DEFAULT and PLANNED is not None:
+    missing = set(json.loads(PLANNED))
+    HEALING = Healing(
+        problems={e.directory: "missing" if e.name in missing else None for e in NEEDED}
+    )
+elif HEAL_MODE is None:
     HEALING = Healing(problems=check_entries(NEEDED))
 else:
     try:
@@ -605,6 +614,12 @@ BATCHES, BASELINES, KEYED = store_jobs(
 # What this working directory reads, registered in the store (a shared store's prune keeps it).
 if executes_with_store():
     register(STORE, os.getcwd(), [e.name for e in NEEDED])
+if workflow.exec_mode == ExecMode.DEFAULT:
+    os.environ.update(
+        DLSCRATCH_PLANNED=json.dumps(
+            sorted(e.name for e in NEEDED if HEALING.problems.get(e.directory) is not None)
+        )
+    )
 
 
 def verified(wildcards):
