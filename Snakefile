@@ -24,7 +24,11 @@ from dlscratch.config import (
     resolve_config,
     schema_validator,
 )
-from dlscratch.invocation import ENV as INVOCATION_ENV, from_stack, to_env as invocation_env
+from dlscratch.invocation import (
+    ENV as INVOCATION_ENV,
+    from_stack,
+    to_env as invocation_env,
+)
 from dlscratch.runs import RUNS_FILE, read_runs, run_config, selected
 from snakemake_interface_executor_plugins.settings import ExecMode
 

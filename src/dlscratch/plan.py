@@ -6,7 +6,7 @@ A ``Run`` is a name (``book``: the default run), its settings and its directory
 reads for one seed, in the order of the experiment's units.
 
 ``jobs`` decides, once per Snakemake call, which job computes each entry that some run
-needs and that the store does not hold yet (``dlscratch.store.complete``):
+needs and that the store does not hold yet (``complete``: ``dlscratch.store.entry_problem``):
 
 - a **batch** computes every missing variant of one variant table (``Experiment.variant_units``:
   the optimizers of Fig 6-9, the activation cases, the inits, the paths) for one seed, as one

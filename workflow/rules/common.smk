@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import sys
+import time
 
 from snakemake_interface_executor_plugins.settings import ExecMode
 
@@ -25,7 +26,13 @@ from dlscratch.registry import (
 from dlscratch.runs import BOOK, changes as setting_changes
 from dlscratch.sources import code_hash, digest_hashes, source_files
 from dlscratch.prune import busy as prune_busy, plan as prune_plan
-from dlscratch.store import StoreLock, package_names, platform_key, register, registrations
+from dlscratch.store import (
+    StoreLock,
+    package_names,
+    platform_key,
+    register,
+    registrations,
+)
 from dlscratch.verify import report as verify_report
 
 
@@ -209,6 +216,7 @@ for run in RUNS:
 
 
 # --------------------------------------------------------------------------- the store
+
 
 @functools.cache
 def entry_schemas(entry):
@@ -443,7 +451,8 @@ def run_jobs(run, entries=True, studies=None):
     """Every job of ``run`` (the book's studies too when asked for), as dlscratch.verify
     checks them: its rule, its provenance record, the files it wrote and the target that
     makes them. A store entry is one "job" here (its record), whichever job computed it
-    (``entries``: with them; ``studies``: with the studies' jobs, by default when asked for)."""
+    (``entries``: with them; ``studies``: with the studies' jobs, by default when asked for).
+    """
     studies = studies_requested() if studies is None else studies
     target = run_target(run)
     jobs = [
@@ -579,6 +588,7 @@ if executes_with_store():
     STORE_LOCK.shared()
 
 HEAL_MODE, HEAL_RUNS = heal_scope()
+HEAL_START = time.perf_counter()
 NEEDED = list(needed(RUNS, studies=True).values())
 # A cluster job reads this file again on its node, where the store may have changed meanwhile
 # (another run sharing it may have published an entry): it takes the plan of the run that
@@ -605,6 +615,10 @@ else:
         refuse(str(error))
 for line in HEALING.lines:
     logger.warning(line)
+logger.debug(
+    f"heal ({HEAL_MODE}): {len(NEEDED)} store entries and the runs' own files checked in "
+    f"{time.perf_counter() - HEAL_START:.3f} s"
+)
 
 # Which job computes each entry some run needs and the store lacks (dlscratch.plan).
 BATCHES, BASELINES, KEYED = store_jobs(
@@ -617,7 +631,9 @@ if executes_with_store():
 if workflow.exec_mode == ExecMode.DEFAULT:
     os.environ.update(
         DLSCRATCH_PLANNED=json.dumps(
-            sorted(e.name for e in NEEDED if HEALING.problems.get(e.directory) is not None)
+            sorted(
+                e.name for e in NEEDED if HEALING.problems.get(e.directory) is not None
+            )
         )
     )
 
@@ -626,7 +642,8 @@ def verified(wildcards):
     """`snakemake verify`: check results/ against what the run wrote (dlscratch.verify),
     while the DAG is built, so that its report is all that is printed: one line per file
     that is not what the run wrote (or that no current run writes), with the command that
-    remakes (or removes) it, and exit status 1. With --config 'runs=[...]', the named runs too."""
+    remakes (or removes) it, and exit status 1. With --config 'runs=[...]', the named runs too.
+    """
     runs = [BOOK_RUN] + [r for r in RUNS if r.name != BOOK and config.get("runs")]
     if config.get("runs"):
         runs_ready([])
@@ -712,7 +729,9 @@ def shipped_runs():
         runs.append(Run(BOOK, settings, DIGESTS, platform=PLATFORM, store=STORE))
         for name, spec in RUN_SPECS.items():
             try:
-                made = run_config(name, settings, spec["settings"], schema_validator(SCHEMA))
+                made = run_config(
+                    name, settings, spec["settings"], schema_validator(SCHEMA)
+                )
             except ConfigError:
                 continue
             runs.append(Run(name, made, DIGESTS, platform=PLATFORM, store=STORE))
@@ -736,7 +755,8 @@ def referenced_entries():
 @functools.cache
 def announce_prune():
     """`snakemake prune`: refuse while a run uses the store or this directory; else say what it
-    deletes (or, with -n, would delete) and keeps, once. Returns the prune job's parameters."""
+    deletes (or, with -n, would delete) and keeps, once. Returns the prune job's parameters.
+    """
     runs_ready([], every=True)
     problem = prune_busy(STORE)
     if problem:
@@ -858,8 +878,11 @@ class _NoBackupNotice(logging.Filter):
 
     def filter(self, record):
         message = record.getMessage()
-        return not (message.startswith("Cannot restore ") and message.endswith("no backup found.")
-                    and STORE in message)
+        return not (
+            message.startswith("Cannot restore ")
+            and message.endswith("no backup found.")
+            and STORE in message
+        )
 
 
 logger.addFilter(_NoBackupNotice())
