@@ -123,5 +123,7 @@ def test_the_benchmarks_job_times_are_read_from_the_run_it_timed(small_pipeline)
     table = experiment_table(small_pipeline)
     trained = {name for name, e in EXPERIMENTS.items() if not e.study}
     assert set(table.index) == trained
-    assert (table.job_s > 0).all() and (table.max_rss_mb > 50).all()
+    # (Snakemake samples a job's memory: a job of half a second may show only its shell's)
+    mnist = [name for name in trained if EXPERIMENTS[name].mnist]
+    assert (table.job_s > 0).all() and (table.max_rss_mb > 0).all() and (table.loc[mnist, "max_rss_mb"] > 50).all()
     assert table.loc["random_search", "jobs"] == 4  # 2 seeds, 2 shards each

@@ -49,14 +49,18 @@ class Healing:
 
 
 def check_entries(entries):
-    """{entry directory: ``entry_problem``} of ``entries``, each checked once."""
+    """{entry directory: ``entry_problem``} of ``entries``, each checked once (against the
+    others' records too, so that two entries' tables swapped are told as swapped)."""
     from .store import entry_problem
 
-    out = {}
+    entries = list({e.directory: e for e in entries}.values())
+    records = {}
     for entry in entries:
-        if entry.directory not in out:
-            out[entry.directory] = entry_problem(entry)
-    return out
+        try:
+            records.update(read_record(entry.provenance)["outputs"])
+        except (ProvenanceError, OSError):
+            continue
+    return {entry.directory: entry_problem(entry, records) for entry in entries}
 
 
 def _remove(path):

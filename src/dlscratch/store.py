@@ -153,11 +153,12 @@ def record_key(record):
     return unit_key(record["experiment"], record["settings"], digest_hashes(record["code"]), record["platform"])
 
 
-def entry_problem(entry):
+def entry_problem(entry, others=None):
     """What is wrong with ``entry`` (an ``Entry``), in words, or None when it is complete and
     holds what its job wrote: its record readable and naming the entry's tables, each table
     with the recorded size and SHA-256, and the record's settings, code and platform hashing
-    to the key in its path. "missing" when there is no entry at all."""
+    to the key in its path. "missing" when there is no entry at all. ``others`` ({path: its
+    record} of other entries' tables) tells a table swapped with another's."""
     from .provenance import file_problem, read_record, ProvenanceError
 
     directory = Path(entry.directory)
@@ -177,7 +178,7 @@ def entry_problem(entry):
     if unlisted:
         return f"damaged provenance: it does not record {Path(unlisted[0]).name}"
     for path in entry.files:
-        problem = file_problem(path, outputs[path], outputs)
+        problem = file_problem(path, outputs[path], {**(others or {}), **outputs})
         if problem:
             return f"{Path(path).name}: {problem}"
     try:
