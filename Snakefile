@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 from dlscratch.config import (
     ConfigError,
     check_config,
+    config_schema,
     refuse,
     resolve_config,
     schema_validator,
@@ -49,14 +50,14 @@ config.clear()
 config.update(RUN_CONFIG)
 
 
-# Types, ranges and names (the schema, which also fills in defaults), then the relations
-# between values and the text of every label (dlscratch.config): a bad value stops the run
-# here, with one line that names its key.
-# (the schema read once, by libyaml: Snakemake reads a schema file again at every check)
+# Types, ranges and names (the schema: the workflow's settings in its file, each block's as its
+# section declares it: dlscratch.config.config_schema), then the relations between values and
+# the text of every label (dlscratch.config): a bad value stops the run here, with one line that
+# names its key. (The schema read once, by libyaml: Snakemake reads a schema file at every check.)
 with open(
     os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 ) as f:
-    SCHEMA = yaml.load(f, Loader=FAST_YAML)
+    SCHEMA = config_schema(yaml.load(f, Loader=FAST_YAML))
 try:
     schema_validator(SCHEMA)(config)
     check_config(config)

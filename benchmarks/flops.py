@@ -10,7 +10,7 @@ an experiment sees, which removes 8-26% of the first layer's products).
 
 import numpy as np
 
-from dlscratch.experiments.regularization import baseline_epochs
+from dlscratch.chapter.regularization import baseline_epochs
 from dlscratch.trainer import epoch_end_iterations
 
 

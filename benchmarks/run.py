@@ -29,7 +29,6 @@ runs of config/runs.yaml. Run it with the machine otherwise idle.
 """
 
 import argparse
-import contextlib
 import os
 import platform
 import shutil

@@ -73,15 +73,25 @@ def executed_rules(proc):
 
 def run_config(*configfiles, workdir=ROOT):
     """The config a run with ``--configfile configfiles`` uses: config/config.yaml, then each
-    file merged over it as Snakemake merges them, then the schema's defaults."""
+    file merged over it as Snakemake merges them, checked against the schema."""
     import yaml
-    from snakemake.utils import update_config, validate
+    from snakemake.utils import update_config
 
     config = yaml.safe_load((Path(workdir) / "config" / "config.yaml").read_text())
     for name in configfiles:
         update_config(config, yaml.safe_load((Path(workdir) / name).read_text()))
-    validate(config, str(Path(workdir) / "workflow" / "schemas" / "config.schema.yaml"))
+    schema_check(workdir)(config)
     return config
+
+
+def schema_check(workdir=ROOT):
+    """The config schema's check, as the Snakefile makes it (dlscratch.config.config_schema)."""
+    import yaml
+
+    from dlscratch.config import config_schema, schema_validator
+
+    base = yaml.safe_load((Path(workdir) / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    return schema_validator(config_schema(base))
 
 
 def caption(workdir, stem, results="results"):

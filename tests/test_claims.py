@@ -10,8 +10,12 @@ import copy
 
 from snakemake_runner import run_config
 
-from dlscratch.claims import CLAIM_TABLES, claims_markdown, display_table, evaluate_claims, t_interval
-from dlscratch.experiments.optimizers import function_surface
+from dlscratch.chapter.optimizers import function_surface
+from dlscratch.claims import t_interval
+from dlscratch.claims_table import claims_markdown, display_table, evaluate_claims
+from dlscratch.registry import EXPERIMENTS
+
+CLAIM_TABLES = {name: e.claims_tables for name, e in EXPERIMENTS.items() if e.claims_tables}
 
 SEEDS = [0, 1, 2]
 BOOK = run_config()  # the book's settings: the labels of the fabricated tables
@@ -358,7 +362,7 @@ def test_an_equivalence_holds_only_when_its_interval_lies_within_the_margin(low,
 
 
 def test_an_equivalence_row_is_the_90_percent_t_interval_of_the_paired_differences():
-    from dlscratch.claims import _equivalence_row
+    from dlscratch.claims import equivalence_row as _equivalence_row
 
     # three seeds, differences 0.001, 0.002, 0.0015: mean 0.0015, sd 0.0005, t(0.95, 2) = 2.919986
     row = _equivalence_row("study 1", "s", "q", {0: 0.001, 1: 0.002, 2: 0.0015}, 0.005)

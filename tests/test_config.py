@@ -6,13 +6,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.utils import validate
 
 from dlscratch.config import check_config
-from dlscratch.experiments.batchnorm import weight_stds
+from dlscratch.chapter.batchnorm import weight_stds
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
 def book_config():
@@ -20,7 +18,9 @@ def book_config():
 
 
 def validated(cfg):
-    validate(cfg, SCHEMA)
+    from snakemake_runner import schema_check
+
+    schema_check()(cfg)
     return check_config(cfg)
 
 
@@ -32,11 +32,25 @@ def test_book_config_is_valid_and_has_the_books_values():
     assert len(weight_stds(cfg["batchnorm"])) == 16 and weight_stds(cfg["batchnorm"])[0] == 1.0
 
 
-def test_schema_fills_defaults():
-    cfg = {"seeds": [3]}
-    validated(cfg)
-    assert cfg["batchnorm"]["epochs"] == 20 and cfg["dropout"]["dropout_ratio"] == 0.15
-    assert cfg["optimizer_paths"]["optimizers"]["SGD"] == {"name": "sgd", "lr": 0.95}
+def test_every_default_is_config_yamls_and_a_missing_key_is_named():
+    from snakemake_runner import schema_check
+
+    from dlscratch.config import ConfigError, config_schema
+
+    schema = config_schema(yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()))
+
+    def defaults(node, path=""):
+        if isinstance(node, dict):
+            found = [path] if "default" in node else []
+            return found + [d for k, v in node.items() for d in defaults(v, f"{path}.{k}" if path else k)]
+        return [d for v in node for d in defaults(v, path)] if isinstance(node, list) else []
+
+    assert defaults(schema) == ["properties.runs"]  # the one setting config.yaml does not have
+    cfg = book_config()
+    del cfg["batchnorm"]["epochs"]
+    with pytest.raises(ConfigError, match=r"config key 'batchnorm': 'epochs' is a required property \(checked against "
+                                          r"the schema of its block, declared in src/dlscratch/chapter/batchnorm\.py\)"):
+        schema_check()(cfg)
 
 
 def test_small_test_config_is_valid():
@@ -68,24 +82,25 @@ BAD = [
     ("unknown optimizer name", setter("optimizer_mnist.optimizers.SGD", {"name": "adadelta"}), "adadelta"),
     ("unknown optimizer hyperparameter", setter("optimizer_paths.optimizers.SGD", {"name": "sgd", "mu": 1}), "mu"),
     ("unknown activation", setter("activations.cases.relu_he", {"activation": "gelu", "weight_std": "he"}), "gelu"),
-    ("zero learning rate", setter("batchnorm.lr", 0), "['batchnorm']['lr']"),
-    ("negative learning rate", setter("optimizer_paths.optimizers.Adam", {"name": "adam", "lr": -0.3}), "['lr']"),
+    ("zero learning rate", setter("batchnorm.lr", 0), "config key 'batchnorm.lr'"),
+    ("negative learning rate", setter("optimizer_paths.optimizers.Adam", {"name": "adam", "lr": -0.3}),
+     "config key 'optimizer_paths.optimizers.Adam.lr'"),
     ("momentum of 1", setter("optimizer_mnist.optimizers.Momentum", {"name": "momentum", "momentum": 1.0}), "momentum"),
     ("batch larger than subset", setter("weight_decay.batch_size", 500), "weight_decay.batch_size"),
     ("batch larger than the search split", setter("random_search.batch_size", 450), "random_search.batch_size"),
     ("empty seed list", setter("seeds", []), "seeds"),
     ("duplicated seeds", setter("seeds", [1, 2, 1]), "seeds"),
     ("negative seed", setter("seeds", [-1]), "seeds"),
-    ("weight std zero", setter("init_mnist.inits.He", 0), "['init_mnist']['inits']['He']"),
+    ("weight std zero", setter("init_mnist.inits.He", 0), "config key 'init_mnist.inits.He'"),
     ("weight std negative", setter("activations.cases.sigmoid_std1", {"activation": "sigmoid", "weight_std": -1}),
      "sigmoid_std1"),
     ("dropout ratio of 1", setter("dropout.dropout_ratio", 1.0), "dropout_ratio"),
     ("dropout ratio negative", setter("dropout.dropout_ratio", -0.1), "dropout_ratio"),
-    ("subset larger than MNIST", setter("batchnorm.train_size", 70000), "['batchnorm']['train_size']"),
+    ("subset larger than MNIST", setter("batchnorm.train_size", 70000), "config key 'batchnorm.train_size'"),
     ("search subset larger than MNIST", setter("random_search.subset_size", 60001), "subset_size"),
     ("validation fraction 0", setter("random_search.validation_rate", 0), "validation_rate"),
     ("validation fraction 1", setter("random_search.validation_rate", 1.0), "validation_rate"),
-    ("string where a number goes", setter("batchnorm.epochs", "twenty"), "['batchnorm']['epochs']"),
+    ("string where a number goes", setter("batchnorm.epochs", "twenty"), "config key 'batchnorm.epochs'"),
     ("float where an integer goes", setter("optimizer_mnist.iterations", 2000.5), "iterations"),
     ("hidden sizes not a list", setter("dropout.hidden_sizes", 100), "hidden_sizes"),
     ("reversed exponent range", setter("random_search.lr_exponents", [-2, -6]), "random_search.lr_exponents"),

@@ -6,14 +6,14 @@ import pytest
 from conftest import toy_digits
 
 from dlscratch import trainer as trainer_module
-from dlscratch.experiments import common
-from dlscratch.experiments.batchnorm import batchnorm
-from dlscratch.experiments.common import build_network, paired_loss_curves, used_inputs
-from dlscratch.experiments.initialization import activations
-from dlscratch.experiments.optimizers import optimizer_paths
-from dlscratch.experiments.regularization import (baseline_epochs, dropout, first_epochs, overfit_baseline,
+from dlscratch import paired as common
+from dlscratch.chapter.batchnorm import batchnorm
+from dlscratch.paired import build_network, paired_loss_curves, used_inputs
+from dlscratch.chapter.initialization import activations
+from dlscratch.chapter.optimizers import optimizer_paths
+from dlscratch.chapter.regularization import (baseline_epochs, dropout, first_epochs, overfit_baseline,
                                                   overfit_run, weight_decay)
-from dlscratch.experiments.search import (combine_shards, random_search, run_trials, sample_trials,
+from dlscratch.chapter.search import (combine_shards, random_search, run_trials, sample_trials,
                                           summarize_trials, validation_split)
 
 
@@ -244,7 +244,7 @@ def test_skipping_blank_inputs_changes_no_experiment_result(blank_data, monkeypa
 
 
 def test_function_surface_tables_are_f_and_its_negative_gradient():
-    from dlscratch.experiments.optimizers import function_surface, function_surface_schemas
+    from dlscratch.chapter.optimizers import function_surface, function_surface_schemas
 
     settings = {"x_range": [-10, 10], "y_range": [-5, 5], "surface_step": 0.5, "arrow_step": 2.5}
     tables = function_surface(settings)

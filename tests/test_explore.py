@@ -17,7 +17,7 @@ import pytest
 from snakemake_runner import (ROOT, copy_project, executed_rules, follow, planned_rules, remedies, snakemake,
                               tables)
 
-from dlscratch.claims import read_claims
+from dlscratch.claims_table import read_claims
 from dlscratch.registry import EXPERIMENTS
 from dlscratch.results import assemble
 from dlscratch.tables import FLOAT_FORMAT

@@ -23,7 +23,7 @@ import pytest
 from markdown_it import MarkdownIt
 from snakemake_runner import snakemake
 
-from dlscratch.claims import read_claims
+from dlscratch.claims_table import read_claims
 from dlscratch.compare import compare_html
 
 pytestmark = pytest.mark.pipeline
@@ -78,7 +78,7 @@ def runs(small_pipeline, tmp_path_factory):
 
 def test_the_tables_and_claims_csv_hold_the_labels_unchanged(runs):
     (_, _), (work, _) = runs
-    from dlscratch.experiments.optimizers import optimizer_mnist_schemas
+    from dlscratch.chapter.optimizers import optimizer_mnist_schemas
     from dlscratch.tables import read_table
 
     schema = optimizer_mnist_schemas({"optimizers": LABELS, "iterations": 60})["loss"]

@@ -5,20 +5,12 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from dlscratch.plotting import (
-    plot_activation_histograms,
-    plot_batchnorm_grid,
-    plot_batchnorm_grid_band,
-    plot_batchnorm_single,
-    plot_loss_band,
-    plot_loss_curves,
-    plot_paths,
-    plot_random_search_grid,
-    plot_random_search_scatter,
-    plot_train_test,
-    plot_train_test_band,
-    save_figure,
-)
+from dlscratch.chapter.batchnorm import plot_batchnorm_grid, plot_batchnorm_grid_band, plot_batchnorm_single
+from dlscratch.chapter.initialization import plot_activation_histograms
+from dlscratch.chapter.optimizers import plot_paths
+from dlscratch.chapter.regularization import plot_train_test, plot_train_test_band
+from dlscratch.chapter.search import plot_random_search_grid, plot_random_search_scatter
+from dlscratch.plotting import plot_loss_band, plot_loss_curves, save_figure
 from dlscratch.smoothing import smooth_curve
 
 
@@ -368,7 +360,7 @@ def test_histogram_ymax_clips_and_labels_the_first_bar():
 
 @pytest.mark.parametrize("band", [False, True])
 def test_regularization_figures_panels_by_meaning(band):
-    from dlscratch.plotting import train_test, train_test_band
+    from dlscratch.chapter.regularization import train_test, train_test_band
 
     draw = train_test_band if band else train_test
     epochs = np.arange(5)
@@ -390,8 +382,8 @@ def test_regularization_figures_panels_by_meaning(band):
 
 
 def test_function_surface_and_contours_from_the_table():
-    from dlscratch.experiments.optimizers import function_surface
-    from dlscratch.plotting import plot_function_surface, plot_gradient_field
+    from dlscratch.chapter.optimizers import function_surface
+    from dlscratch.chapter.optimizers import plot_function_surface, plot_gradient_field
 
     tables = function_surface({"x_range": [-10, 10], "y_range": [-10, 10], "surface_step": 1.0, "arrow_step": 2.0})
     fig = plot_function_surface(tables["surface"])
@@ -408,7 +400,7 @@ def test_function_surface_and_contours_from_the_table():
 
 
 def test_histogram_rows_are_named_as_the_book_names_them():
-    from dlscratch.plotting import histograms
+    from dlscratch.chapter.initialization import histograms
 
     cases = {"relu_std0.01": {"activation": "relu", "weight_std": 0.01},
              "relu_xavier": {"activation": "relu", "weight_std": "xavier"},
@@ -420,7 +412,7 @@ def test_histogram_rows_are_named_as_the_book_names_them():
 
 
 def test_fig6_18_draws_the_chosen_scale_or_says_none_was_chosen():
-    from dlscratch.plotting import batchnorm_single
+    from dlscratch.chapter.batchnorm import batchnorm_single
     from test_experiments import bn_accuracy
 
     acc = bn_accuracy([(0.6, 0.9), (0.9, 0.3), (0.95, 0.117)])
@@ -448,7 +440,7 @@ def test_a_long_label_is_shortened_in_the_legend_and_stays_inside_the_figure(rng
 def test_study_2_marks_each_models_largest_rate_that_learns_and_its_threshold():
     from test_claims import fabricated_study_tables
 
-    from dlscratch.plotting import batchnorm_lr
+    from dlscratch.chapter.study_batchnorm_lr import batchnorm_lr_figure as batchnorm_lr
 
     fig, found = batchnorm_lr(fabricated_study_tables()["study_batchnorm_lr"], None, {"learn_fraction": 0.5},
                               [0, 1, 2])
@@ -463,7 +455,7 @@ def test_study_4_draws_random_searchs_efficiency_curve_and_the_grids():
     from test_claims import fabricated_study_tables
 
     from dlscratch.choices import efficiency
-    from dlscratch.plotting import random_vs_grid
+    from dlscratch.chapter.study_search import random_vs_grid
 
     tables = fabricated_study_tables()["study_search"]
     fig = random_vs_grid(tables, None, {}, [0, 1, 2])

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from snakemake_runner import provenance_records, tables
 
-from dlscratch.experiments.batchnorm import batchnorm
-from dlscratch.plotting import plot_batchnorm_grid
+from dlscratch.chapter.batchnorm import batchnorm
+from dlscratch.chapter.batchnorm import plot_batchnorm_grid
 
 pytestmark = pytest.mark.pipeline
 

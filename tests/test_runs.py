@@ -13,11 +13,11 @@ from snakemake_runner import run_config
 
 from dlscratch.compare import claim_rows, tidy
 from dlscratch.config import ConfigError, merge
-from dlscratch.experiments.optimizers import optimizer_mnist
+from dlscratch.chapter.optimizers import optimizer_mnist
 from dlscratch.plan import Run, jobs
 from dlscratch.registry import EXPERIMENTS
 from dlscratch.runs import changes, read_runs, run_config as resolve_run, selected
-from dlscratch.store import Entry, prune, register, registrations, stored, unit_key
+from dlscratch.store import prune, register, registrations, stored, unit_key
 from dlscratch.tables import FLOAT_FORMAT
 
 SMALL = run_config("config/test.yaml")
@@ -65,12 +65,9 @@ def test_an_unknown_run_is_refused_listing_the_defined_ones():
 
 
 def schema(settings):  # the config schema's checks, as the Snakefile passes them
-    import yaml
-    from snakemake_runner import ROOT
+    from snakemake_runner import schema_check
 
-    from dlscratch.config import schema_validator
-
-    schema_validator(yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()))(settings)
+    schema_check()(settings)
 
 
 def test_a_run_is_the_default_settings_with_its_own_on_top_checked_as_they_are():

@@ -89,7 +89,7 @@ def test_labels_that_look_like_numbers_or_missing_values_round_trip(tmp_path):
     work = copy_project(tmp_path)
     labels = write(work, "labels.yaml", LABELS)
     snakemake(work, "fig6-08", "fig6-06", configfiles=("config/test.yaml", labels))
-    from dlscratch.experiments.optimizers import optimizer_paths_schemas
+    from dlscratch.chapter.optimizers import optimizer_paths_schemas
     from dlscratch.tables import read_table
 
     labels = []
@@ -141,7 +141,7 @@ def drop_a_column(path):
 
 @pytest.mark.parametrize("damage", [cut_mid_row, drop_last_rows, alter_a_value, drop_a_column])
 def test_every_kind_of_damage_is_refused_naming_the_file(small_pipeline, tmp_path, damage):
-    from dlscratch.experiments.batchnorm import batchnorm_schemas
+    from dlscratch.chapter.batchnorm import batchnorm_schemas
     from dlscratch.tables import TableError, read_table
 
     table = tmp_path / "accuracy.csv"

@@ -16,10 +16,12 @@ from snakemake_runner import command, copy_project, executed_rules, run_config, 
 from snakemake_runner import caption as read_caption
 
 from dlscratch.choices import best_rates, largest_trainable, search_budgets
-from dlscratch.experiments.regularization import dropout, overfit_run, weight_decay
-from dlscratch.experiments.search import run_trials, validation_split
-from dlscratch.experiments.studies import (batchnorm_lr, grid_search, grid_trials, optimizer_lr,
-                                           regularization_strength)
+from dlscratch.chapter.regularization import dropout, overfit_run, weight_decay
+from dlscratch.chapter.search import run_trials, validation_split
+from dlscratch.chapter.study_batchnorm_lr import batchnorm_lr
+from dlscratch.chapter.study_optimizer_lr import optimizer_lr
+from dlscratch.chapter.study_regularization import regularization_strength
+from dlscratch.chapter.study_search import grid_search, grid_trials
 from dlscratch.registry import EXPERIMENTS, FIGURES
 
 

@@ -9,10 +9,8 @@ give a single run's bytes."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from snakemake_runner import command, copy_project, executed_rules, follow, remedies, snakemake, tables
@@ -205,7 +203,7 @@ def test_prune_is_refused_while_a_run_goes_and_keeps_what_settings_refer_to(smal
                   if line.startswith("prune: results/store/")) == sorted(adam)
     pruned = snakemake(work, "prune", cores=1).stderr
     on_disk = len({p.parent for p in store.rglob("provenance.json")})
-    assert f"prune: deleted 2 store entries (" in pruned and f"keeps {on_disk} store entries (" in pruned
+    assert "prune: deleted 2 store entries (" in pruned and f"keeps {on_disk} store entries (" in pruned
     assert sum(line.startswith("prune: results/store/optimizer_mnist/") for line in pruned.splitlines()) == 2
     assert not any((store / name).exists() for name in adam)
     snakemake(work)  # the book's settings again (the other run's tables were the last written)

@@ -41,3 +41,16 @@ def label(number):
 def render(number, title, template, **context):
     """'Fig <number>: <title>. <the template, filled from context>' ('Study 1a: ...' for a study)."""
     return f"{label(number)}: {title}. " + _template(template).render(**context)
+
+
+# Pieces of caption templates that several sections' figures share.
+SEED = ("{% if band %}Mean line and min–max band over {{ seeds | length | plural('seed') }} ({{ seeds | join(', ') }})."
+        "{% else %}Seed {{ seeds[0] }}.{% endif %}")
+LOSS = (
+    "Training loss per iteration, smoothed with the book's smooth_curve, of a "
+    "784-{{ settings.hidden_sizes | join('-') }}-10 network on the first {{ settings.train_size }} MNIST images, "
+    "batch {{ settings.batch_size }}, {{ settings.iterations }} iterations. ")
+PAIRED = (" Every variant starts from the same standard normals and sees the same minibatches; the loss of an "
+          "iteration is measured on its batch after the update. " + SEED)
+STUDY_SEEDS = "{{ seeds | length | plural('seed') }} ({{ seeds | join(', ') }}): mean line and min–max band."
+

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .atomic import write_text
 from .captions import label as figure_label
-from .claims import _verdict, read_claims
+from .claims_table import _verdict, read_claims
 from .provenance import check_files
 from .registry import FIGURES
 from .runs import BOOK, changes

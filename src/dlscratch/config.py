@@ -9,8 +9,11 @@ override that lists two optimizers runs those two. A list (``seeds``, ``lambdas`
 replaced too. ``--config`` values are read as YAML, as in a file (Snakemake reads the
 nested ones as strings), and ``seeds=3`` means ``seeds=[3]``.
 
-The schema (workflow/schemas/config.schema.yaml) checks types, ranges and names;
-``check_config`` adds the relations between values. Each failure names its key.
+The schema (``config_schema``: workflow/schemas/config.schema.yaml for the settings of the
+whole workflow, each experiment's block as its section declares it, the optimizers' names and
+hyperparameters from ``dlscratch.optimizers``) checks types, ranges and names; the defaults
+are config/config.yaml's, and nothing else states them. ``check_config`` adds the relations
+between values (each experiment's ``check``). Each failure names its key.
 """
 
 import copy
@@ -20,7 +23,6 @@ import sys
 
 import yaml
 
-from .experiments.regularization import lambda_label
 from .registry import EXPERIMENTS
 from .text import check_text
 
@@ -158,13 +160,41 @@ def schema_validator(schema):
 
 def schema_message(error):
     """A schema violation (the jsonschema error behind Snakemake's ``validate``) as one line
-    naming the key: "config key 'batchnorm.lr': -1 is less than or equal to the minimum of 0"."""
+    naming the key and where its schema is declared: "config key 'batchnorm.lr': -1 is less
+    than or equal to the minimum of 0 (checked against ...)"."""
     cause = error if hasattr(error, "absolute_path") else (error.__context__ or error.__cause__)
     if cause is None or not hasattr(cause, "absolute_path"):
         return f"config: {error}"
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in cause.absolute_path).lstrip(".")
     where = f"config key '{path}'" if path else "config"
-    return f"{where}: {cause.message} (checked against workflow/schemas/config.schema.yaml)"
+    block = path.split(".")[0].split("[")[0]
+    declared = (f"the schema of its block, declared in src/{EXPERIMENTS[block].module.replace('.', '/')}.py"
+                if block in EXPERIMENTS else "workflow/schemas/config.schema.yaml")
+    return f"{where}: {cause.message} (checked against {declared})"
+
+
+def config_schema(base):
+    """The config's JSON Schema: ``base`` (workflow/schemas/config.schema.yaml: the settings
+    of the whole workflow, and the definitions the blocks share), with each experiment's block
+    as its section declares it (``Experiment.config``: every key required, none other taken),
+    and the optimizer specs derived from ``dlscratch.optimizers`` (names from ``OPTIMIZERS``,
+    hyperparameters and their kinds from the classes' signatures) and the weight stds known
+    by name from ``dlscratch.network``."""
+    from .network import NAMED_STDS
+    from .optimizers import OPTIMIZERS, hyperparameter_schemas
+
+    schema = copy.deepcopy(base)
+    defs = schema.setdefault("$defs", {})
+    defs["optimizer_spec"] = {"type": "object", "required": ["name"], "additionalProperties": False,
+                              "properties": {"name": {"type": "string", "enum": list(OPTIMIZERS)},
+                                             **hyperparameter_schemas()}}
+    defs["weight_std"] = {"oneOf": [{"type": "number", "exclusiveMinimum": 0},
+                                    {"type": "string", "enum": list(NAMED_STDS)}]}
+    for name, experiment in EXPERIMENTS.items():
+        schema["properties"][name] = {"type": "object", "additionalProperties": False,
+                                      "required": list(experiment.config), "properties": experiment.config}
+    schema["required"] = [key for key in schema["properties"] if key != "runs"]
+    return schema
 
 
 def _labels(key, table):
@@ -189,7 +219,9 @@ def _finite(value, key):
 
 
 def check_config(config):
-    """Raise ConfigError naming the key of the first inconsistent value."""
+    """Raise ConfigError naming the key of the first inconsistent value: text that cannot be
+    shown as text, a non-finite number, a duplicated seed, a label that is not one, then each
+    experiment's own relations (``Experiment.check``)."""
     _texts(config, variant_tables={f"{name}.{e.variant_table}" for name, e in EXPERIMENTS.items()
                                    if e.variant_table and e.variant_table != "lambdas"})
     _finite(config, "")
@@ -199,59 +231,7 @@ def check_config(config):
     for name, experiment in EXPERIMENTS.items():
         if experiment.variant_table and experiment.variant_table != "lambdas":
             _labels(f"{name}.{experiment.variant_table}", config[name][experiment.variant_table])
-    labels = [lambda_label(v) for v in config["weight_decay"]["lambdas"]]
-    if len(labels) != len(set(labels)):
-        _fail("weight_decay.lambdas", f"{config['weight_decay']['lambdas']} gives the same table name twice "
-              f"({labels}); lambdas must differ in their first 6 significant digits")
-    surface = config["function_surface"]
-    for key in ("x_range", "y_range"):
-        low, high = surface[key]
-        if not low < high:
-            _fail(f"function_surface.{key}", f"lower bound {low} must be below upper bound {high}")
-    for key in ("surface_step", "arrow_step"):
-        points = math.prod((high - low) / surface[key] + 1 for low, high in (surface["x_range"], surface["y_range"]))
-        if points > 250_000:
-            _fail(f"function_surface.{key}", f"{surface[key]} makes a grid of {points:,.0f} points (at most 250,000)")
-    for block in ("optimizer_mnist", "init_mnist", "batchnorm", "weight_decay", "dropout"):
-        c = config[block]
-        if c["batch_size"] > c["train_size"]:
-            _fail(f"{block}.batch_size", f"{c['batch_size']} is larger than {block}.train_size {c['train_size']}")
-    bn = config["batchnorm"]
-    num = bn["weight_std_logspace"]["num"]
-    if bn["single_panel_std_index"] is not None and bn["single_panel_std_index"] >= num:
-        _fail("batchnorm.single_panel_std_index",
-              f"{bn['single_panel_std_index']} is out of range for {num} weight stds (0..{num - 1})")
-    rs = config["random_search"]
-    n_val = int(rs["subset_size"] * rs["validation_rate"])
-    n_train = rs["subset_size"] - n_val
-    if n_val < 1 or n_train < 1:
-        _fail("random_search.validation_rate",
-              f"{rs['validation_rate']} of {rs['subset_size']} images leaves {n_train} for training and {n_val} for validation")
-    if rs["batch_size"] > n_train:
-        _fail("random_search.batch_size", f"{rs['batch_size']} is larger than the {n_train} training images of the split")
-    if rs["shards"] > rs["trials"]:
-        _fail("random_search.shards", f"{rs['shards']} shards for only {rs['trials']} trials")
-    if rs["top"] > rs["trials"]:
-        _fail("random_search.top", f"{rs['top']} is more than the {rs['trials']} trials")
-    for key in ("lr_exponents", "weight_decay_exponents"):
-        low, high = rs[key]
-        if not low < high:
-            _fail(f"random_search.{key}", f"lower bound {low} must be below upper bound {high}")
-    study = config["study_optimizer_lr"]
-    if study["validation_size"] >= study["train_size"]:
-        _fail("study_optimizer_lr.validation_size", f"{study['validation_size']} leaves no training images of the "
-              f"{study['train_size']}")
-    if study["batch_size"] > study["train_size"] - study["validation_size"]:
-        _fail("study_optimizer_lr.batch_size", f"{study['batch_size']} is larger than the "
-              f"{study['train_size'] - study['validation_size']} training images")
-    bn_study = config["study_batchnorm_lr"]
-    if bn_study["batch_size"] > bn_study["train_size"]:
-        _fail("study_batchnorm_lr.batch_size", f"{bn_study['batch_size']} is larger than study_batchnorm_lr.train_size "
-              f"{bn_study['train_size']}")
-    for size in config["study_search"]["grid_sizes"]:
-        if size * size > rs["trials"]:
-            _fail("study_search.grid_sizes", f"a {size} x {size} grid has more trials than the {rs['trials']} of "
-                  "random_search to compare it with")
-    if rs["lr_exponents"][1] > 1:
-        _fail("random_search.lr_exponents", f"upper bound {rs['lr_exponents'][1]} gives learning rates above 10")
+    for name, experiment in EXPERIMENTS.items():
+        if experiment.check is not None:
+            experiment.check(config[name], config, _fail)
     return config

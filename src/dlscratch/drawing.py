@@ -19,6 +19,7 @@ matplotlib.use("Agg")  # pipeline jobs draw headless and never show anything
 from . import plotting  # noqa: E402  (after choosing the backend)
 from .atomic import write_text  # noqa: E402
 from .captions import render  # noqa: E402
+from .declare import resolve  # noqa: E402
 from .results import read_run  # noqa: E402
 from .text import rst_caption  # noqa: E402
 
@@ -39,7 +40,7 @@ def draw_figures(snakemake):
         used = {name: tables[name] if spec["all_seeds"] else first_seed(tables[name], params.seeds[0])
                 for name in spec["tables"]}
         options = {**spec["options"], **({"seeds": params.seeds} if spec["all_seeds"] and not spec["band"] else {})}
-        figure = getattr(plotting, spec["draw"])(used, spec["variants"], params.settings, **options)
+        figure = resolve(spec["draw"])(used, spec["variants"], params.settings, **options)
         figure, found = figure if isinstance(figure, tuple) else (figure, {})
         caption = render(spec["number"], spec["title"], spec["caption"], settings=params.settings,
                          variants=spec["variants"], seeds=params.seeds, band=spec["band"], **found)

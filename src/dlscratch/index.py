@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .atomic import write_text
 from .captions import label as figure_label
-from .claims import display_table, read_claims
+from .claims_table import display_table, read_claims
 from .registry import EXPERIMENTS, SECTIONS, drawn_figures
 from .provenance import check_files
 from .faults import damaged

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .faults import rerun_command
-from .sources import PACKAGE_DIR, code_hash, loaded_sources
+from .sources import PACKAGE_DIR, code_of, loaded_sources
 from .store import numpy_blas, package_names
 
 
@@ -55,22 +55,23 @@ class KeyCheck:
         """Raise ``KeyMismatch`` unless the job's code and platform are its key's."""
         self.snapshot()
         rerun = f"nothing was stored; run `{rerun_command()}` again"
-        extra = sorted(set(self.read) - set(self.code))
+        files = {name.split(":")[0]: name for name in self.code}
+        extra = sorted(set(self.read) - set(files))
         if extra:
             raise KeyMismatch(f"{extra[0]}: the job imported it, but its entries' key does not cover it (the "
                               f"workflow did not see that import); {rerun}")
-        for name, expected in sorted(self.code.items()):
-            path = _source(name)
+        for file, name in sorted(files.items()):
+            path = _source(file)
             shown = os.path.relpath(path)
             try:
                 now = path.read_bytes()
             except OSError:
                 now = b""
-            imported = self.read.get(name, now)
-            if code_hash(imported) != expected:
+            imported = self.read.get(file, now)
+            if code_of(name, imported) != self.code[name]:
                 raise KeyMismatch(f"{shown}: changed after the workflow planned this job, which imported the changed "
                                   f"code, so its tables are not those of the code its entries' key names; {rerun}")
-            if code_hash(now) != code_hash(imported):
+            if code_of(name, now) != code_of(name, imported):
                 raise KeyMismatch(f"{shown}: changed while this job ran (its code is no longer the code the job "
                                   f"imported and its entries' key names); {rerun}")
         self.check_platform()

@@ -19,6 +19,8 @@ from . import layers as L
 from .gradient import numerical_gradient
 
 ACTIVATIONS = {"relu": L.Relu, "sigmoid": L.Sigmoid, "tanh": L.Tanh}
+# the weight stds known by name: the numerator of std = sqrt(k / fan_in) (Xavier's and He's)
+NAMED_STDS = {"xavier": 1.0, "sigmoid": 1.0, "he": 2.0, "relu": 2.0}
 
 
 def init_std(weight_init_std, fan_in):
@@ -29,10 +31,8 @@ def init_std(weight_init_std, fan_in):
     """
     if isinstance(weight_init_std, str):
         key = weight_init_std.lower()
-        if key in ("xavier", "sigmoid"):
-            return math.sqrt(1.0 / fan_in)
-        if key in ("he", "relu"):
-            return math.sqrt(2.0 / fan_in)
+        if key in NAMED_STDS:
+            return math.sqrt(NAMED_STDS[key] / fan_in)
         raise ValueError(
             f"unknown weight_init_std {weight_init_std!r}; use a positive number, "
             "'xavier'/'sigmoid' or 'he'/'relu'"

@@ -4,21 +4,32 @@ Every optimizer has one method, ``update(params, grads)``: ``params`` and ``grad
 dicts of numpy arrays with the same keys, and the arrays in ``params`` are changed
 **in place** (the layers hold references to them). State (velocities, squared-gradient
 sums) is created lazily at the first update, one array per key.
+
+An optimizer is declared once, here: its class, its name in ``OPTIMIZERS`` (what the config
+calls it), and its hyperparameters in its signature, each with its default and its kind
+(``Positive``, ``Fraction``). The config's schema is derived from them
+(``hyperparameter_schemas``), and so are the names the claims use (the class's name).
 """
 
 import inspect
 import math
 import numbers
+import typing
 
 import numpy as np
 
 EPS = 1e-7  # added outside the square root, as in the book
 
+# The kinds of hyperparameter: each a float, with the JSON Schema the config checks it against
+# (the class checks it again when it is made: _positive, _in_unit_interval).
+Positive = typing.Annotated[float, {"type": "number", "exclusiveMinimum": 0}]
+Fraction = typing.Annotated[float, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]
+
 
 class SGD:
     """theta <- theta - lr * g"""
 
-    def __init__(self, lr=0.01):
+    def __init__(self, lr: Positive = 0.01):
         self.lr = _positive("lr", lr)
 
     def update(self, params, grads):
@@ -29,7 +40,7 @@ class SGD:
 class Momentum:
     """v <- momentum * v - lr * g;  theta <- theta + v"""
 
-    def __init__(self, lr=0.01, momentum=0.9):
+    def __init__(self, lr: Positive = 0.01, momentum: Fraction = 0.9):
         self.lr = _positive("lr", lr)
         self.momentum = _in_unit_interval("momentum", momentum)
         self.v = None
@@ -50,7 +61,7 @@ class Nesterov:
     theta <- theta + momentum^2 v - (1 + momentum) lr g;  then  v <- momentum v - lr g
     """
 
-    def __init__(self, lr=0.01, momentum=0.9):
+    def __init__(self, lr: Positive = 0.01, momentum: Fraction = 0.9):
         self.lr = _positive("lr", lr)
         self.momentum = _in_unit_interval("momentum", momentum)
         self.v = None
@@ -70,7 +81,7 @@ class Nesterov:
 class AdaGrad:
     """h <- h + g^2;  theta <- theta - lr * g / (sqrt(h) + 1e-7)"""
 
-    def __init__(self, lr=0.01):
+    def __init__(self, lr: Positive = 0.01):
         self.lr = _positive("lr", lr)
         self.h = None
 
@@ -86,7 +97,7 @@ class AdaGrad:
 class RMSprop:
     """h <- decay_rate * h + (1 - decay_rate) g^2;  theta <- theta - lr g / (sqrt(h) + 1e-7)"""
 
-    def __init__(self, lr=0.01, decay_rate=0.99):
+    def __init__(self, lr: Positive = 0.01, decay_rate: Fraction = 0.99):
         self.lr = _positive("lr", lr)
         self.decay_rate = _in_unit_interval("decay_rate", decay_rate)
         self.h = None
@@ -110,7 +121,7 @@ class Adam:
     theta <- theta - lr_t m / (sqrt(v) + 1e-7)
     """
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
+    def __init__(self, lr: Positive = 0.001, beta1: Fraction = 0.9, beta2: Fraction = 0.999):
         self.lr = _positive("lr", lr)
         self.beta1 = _in_unit_interval("beta1", beta1)
         self.beta2 = _in_unit_interval("beta2", beta2)
@@ -147,6 +158,21 @@ def _class(name):
     if cls is None:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
     return cls
+
+
+def hyperparameter_schemas():
+    """{hyperparameter: its JSON Schema} of every optimizer's, from their signatures (the
+    config's optimizer specs are checked against these)."""
+    out = {}
+    for cls in OPTIMIZERS.values():
+        hints = typing.get_type_hints(cls.__init__, include_extras=True)
+        for name in list(inspect.signature(cls.__init__).parameters)[1:]:
+            kind = hints.get(name)
+            if typing.get_origin(kind) is not typing.Annotated:
+                raise TypeError(f"{cls.__name__}.__init__: hyperparameter {name!r} has no kind (Positive, Fraction, "
+                                "...): the config's schema is derived from it")
+            out.setdefault(name, dict(kind.__metadata__[0]))
+    return out
 
 
 def hyperparameters(name, **given):

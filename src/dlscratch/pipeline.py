@@ -103,8 +103,9 @@ def _write_provenance(snakemake, blas):
         return
     outputs = [p for p in snakemake.output if p != names["provenance"]]
     params = {k: v for k, v in snakemake.params.items()}
+    code = [name.split(":")[0] for name in params.get("code", {})]  # the sources its rule declares
     rec = record(snakemake.rule, dict(snakemake.wildcards.items()), params, list(snakemake.input), outputs, blas,
-                 modules=sys.modules)
+                 modules=sys.modules, code=code)
     write_text(names["provenance"], to_json(rec))
 
 

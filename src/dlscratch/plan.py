@@ -28,8 +28,8 @@ and so computed again.)
 
 from dataclasses import dataclass
 
-from .experiments.regularization import baseline_epochs, lambda_label
-from .registry import EXPERIMENTS, drawn_figures
+from .chapter.regularization import baseline_epochs, lambda_label
+from .registry import EXPERIMENTS, drawn_figures, training_settings
 from .runs import BOOK
 from .store import ROOT, Entry, entry_problem, unit_key
 
@@ -64,7 +64,7 @@ class Run:
 
     def settings(self, experiment):
         """The training settings of ``experiment`` in this run."""
-        return EXPERIMENTS[experiment].training_settings(self.config)
+        return training_settings(experiment, self.config)
 
     def units(self, experiment):
         return EXPERIMENTS[experiment].units(self.settings(experiment))

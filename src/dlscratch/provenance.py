@@ -90,7 +90,8 @@ def record(rule, wildcards, params, inputs, outputs, blas=None, modules=None, co
         "settings": params,
         "inputs": {str(p): sha256_file(p) for p in tables},
         "outputs": {str(p): file_record(p) for p in outputs},
-        "code_inputs": sorted(_package_relative(p) if "dlscratch" in str(p) else str(p) for p in declared),
+        "code_inputs": sorted(_package_relative(p) if "dlscratch" in str(p) and not str(p).startswith("dlscratch/")
+                              else str(p) for p in declared),
         "code_loaded": {_package_relative(p): sha256_file(p) for p in loaded_sources(modules or {})},
         "packages": package_versions(),
         # sorted: threadpoolctl lists the libraries in the order they were loaded, which varies

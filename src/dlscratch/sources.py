@@ -86,6 +86,16 @@ def _imports_of(path, module, package_dir):
     return frozenset(found)
 
 
+# modules that import others by name at import time: the registry imports every module of
+# the chapter (dlscratch.chapter) to read their declarations
+DYNAMIC = {"dlscratch.registry": "dlscratch.chapter"}
+
+
+def _package_modules(package, package_dir):
+    folder = Path(package_dir, *package.split(".")[1:])
+    return [f"{package}.{p.stem}" for p in sorted(folder.glob("*.py")) if p.stem != "__init__"]
+
+
 @cache
 def _closure(modules, package_dir):
     seen, todo = set(), list(modules)
@@ -99,6 +109,8 @@ def _closure(modules, package_dir):
         seen.add(module)
         todo += _parents(module)
         todo += imports_of(path, module, package_dir)
+        if module in DYNAMIC:
+            todo += _package_modules(DYNAMIC[module], package_dir)
     return frozenset(seen)
 
 
@@ -129,6 +141,67 @@ def loaded_sources(sys_modules, package_dir=PACKAGE_DIR):
     return sorted(files)
 
 
+SECTIONS = "dlscratch.chapter"  # the package whose modules are keyed by the part a job runs
+
+
+def names_imported(path, module):
+    """{module: the names the file ``path`` (module ``module``) imports from it}, for its
+    ``from X import a, b`` statements of ``dlscratch`` modules."""
+    tree = ast.parse(_import_statements(Path(path).read_text()), filename=str(path))
+    is_package = Path(path).name == "__init__.py"
+    out = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = module.split(".") if is_package else module.split(".")[:-1]
+            base = base[: len(base) - (node.level - 1)]
+            origin = ".".join(base + ([node.module] if node.module else []))
+        else:
+            origin = node.module
+        out.setdefault(origin, set()).update(alias.name for alias in node.names)
+    return out
+
+
+def job_code(modules, entries=(), scripts=(), package_dir=PACKAGE_DIR):
+    """{source: hash} of the code a job runs: every ``dlscratch`` module that importing
+    ``modules`` and the ``entries`` ("module:function", what the job calls) and running
+    ``scripts`` imports. A chapter section's module (``SECTIONS``) is named with the functions
+    of it the job reaches ("dlscratch/chapter/x.py:f,g": the entries in it, and the names
+    other sections import from it) and hashed by what those run (``entries_hash``); any other
+    module by its whole code (``code_hash``)."""
+    wanted = {}
+    for entry in entries:
+        module, name = entry.split(":")
+        wanted.setdefault(module, set()).add(name)
+    loaded = modules_run(*modules, *wanted, scripts=scripts, package_dir=package_dir)
+    for module in loaded:
+        if module.startswith(SECTIONS + "."):
+            for origin, names in names_imported(module_file(module, package_dir), module).items():
+                if origin.startswith(SECTIONS + "."):
+                    wanted.setdefault(origin, set()).update(names)
+    out = {}
+    for module in loaded:
+        path = module_file(module, package_dir)
+        name = "/".join(module.split(".")) + ("/__init__.py" if path.name == "__init__.py" else ".py")
+        source = path.read_bytes()
+        if module.startswith(SECTIONS + ".") and path.name != "__init__.py":
+            names = sorted(wanted.get(module, ()))
+            out[f"{name}:{','.join(names)}"] = entries_hash(source, names)
+        else:
+            out[name] = code_hash(source)
+    return out
+
+
+def code_of(name, source):
+    """The hash a job's code names ``name`` ("dlscratch/x.py", or a section's
+    "dlscratch/chapter/x.py:f,g") of the file's ``source`` (bytes): how ``job_code`` hashed it."""
+    if ":" in name:
+        names = name.split(":", 1)[1]
+        return entries_hash(source, names.split(",") if names else [])
+    return code_hash(source)
+
+
 def _without_docstrings(tree):
     """``tree`` with the docstring of its module, classes and functions removed (in place)."""
     for node in ast.walk(tree):
@@ -154,6 +227,69 @@ def code_hash(source):
         return _code_hash(source)
     except (SyntaxError, ValueError):
         return "bytes:" + hashlib.sha256(source).hexdigest()
+
+
+# module-level names that declare a chapter section (``dlscratch.chapter``): what they hold
+# reaches a job as its settings (params), never as code it runs
+DECLARATIONS = ("SECTION",)
+
+
+def _names(node):
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _defined(node):
+    """The names a top-level statement defines, when it is a definition (a function, a class,
+    or an assignment to plain names); None for any other statement."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        return names if len(names) == len(targets) else None
+    return None
+
+
+def reached(tree, entries):
+    """(statements, definitions) of the module ``tree`` that calling ``entries`` (names of its
+    top-level functions or classes) can run: every top-level statement that is not a
+    definition (imports: run at import), and the definitions (functions, classes, assignments
+    to names) that those and ``entries`` name, transitively. The section's declaration
+    (``SECTION = ...``) is never reached: it is what the workflow reads, not what a job runs."""
+    defs, rest = {}, []
+    for node in tree.body:
+        names = _defined(node)
+        if names is None:
+            rest.append(node)
+        for name in names or ():
+            if name not in DECLARATIONS:
+                defs.setdefault(name, []).append(node)
+    unknown = sorted(set(entries) - set(defs))
+    if unknown:
+        raise ValueError(f"no function {unknown[0]!r} in the module")
+    todo, seen = set(entries).union(*(_names(n) for n in rest)), set()
+    while todo:
+        name = todo.pop()
+        if name in defs and name not in seen:
+            seen.add(name)
+            for node in defs[name]:
+                todo |= _names(node)
+    nodes = {id(node): node for name in sorted(seen) for node in defs[name]}
+    return rest, sorted(nodes.values(), key=lambda node: (_defined(node)[0], ast.dump(node)))
+
+
+@cache
+def _entries_hash(source, entries):
+    rest, defs = reached(_without_docstrings(ast.parse(source)), entries)
+    return hashlib.sha256(ast.dump(ast.Module(body=rest + defs, type_ignores=[])).encode()).hexdigest()
+
+
+def entries_hash(source, entries):
+    """A SHA-256 of the code of the module ``source`` (bytes) that calling ``entries`` can run
+    (``reached``), without comments, docstrings or formatting: a chapter section's module holds
+    its experiments' training, its figures' drawing and its claims, and a job is keyed by the
+    part it runs. (The order of the definitions does not count.)"""
+    return _entries_hash(source, tuple(sorted(entries)))
 
 
 def code_digest(sources):

@@ -13,18 +13,22 @@ import time
 
 from snakemake_interface_executor_plugins.settings import ExecMode
 
-from dlscratch.claims import CLAIMS_TABLE_SCHEMA
+from dlscratch.claims_table import CLAIMS_TABLE_SCHEMA
 from dlscratch.heal import Healing, HealError, check_entries, heal, leftovers
 from dlscratch.index import stale_links
 from dlscratch.plan import Run, entry_wildcard, jobs as store_jobs, needed
 from dlscratch.registry import (
+    CLAIMS,
     EXPERIMENTS,
     SECTIONS,
+    claims_settings,
     missing_variants,
     table_source,
 )
 from dlscratch.runs import BOOK, changes as setting_changes
-from dlscratch.sources import code_hash, digest_hashes, source_files
+from dlscratch.chapter.regularization import overfit_baseline
+from dlscratch.declare import qualified
+from dlscratch.sources import digest_hashes, job_code
 from dlscratch.prune import busy as prune_busy, plan as prune_plan
 from dlscratch.store import (
     StoreLock,
@@ -78,39 +82,41 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-# The library sources a job runs, from its imports (dlscratch.sources; each set worked out
-# once per call of Snakemake). A plot, claims,
-# tables or index job's are inputs of its rule: editing one reruns exactly the rules whose
-# jobs import it. A training job's are part of the key of what it stores instead
+# The code a job runs: {source: hash} of every library module it imports (from the real import
+# statements: dlscratch.sources.job_code), each by its code without comments or docstrings, and a
+# chapter section's module by the part of it the job runs (its training, its drawing, its claims).
+# A plot, claims, tables or index job's is a parameter of its rule: a change reruns exactly the
+# jobs that run the changed code. A training job's is part of the key of what it stores instead
 # (dlscratch.store), so that going back to earlier code trains nothing either.
-def code(*modules, scripts=()):
-    return list(_code(modules, tuple(scripts)))
+def rule_code(*modules, entries=(), scripts=()):
+    return _rule_code(modules, tuple(dict.fromkeys(entries)), tuple(scripts))
 
 
 @functools.cache
-def _code(modules, scripts):
-    scripts = [project_path("workflow", "scripts", s) for s in scripts]
-    return tuple(
-        source_files(
-            *modules, scripts=scripts, package_dir=os.path.join(SRC, "dlscratch")
-        )
+def _rule_code(modules, entries, scripts):
+    return job_code(
+        modules,
+        entries,
+        scripts=[project_path("workflow", "scripts", s) for s in scripts],
+        package_dir=os.path.join(SRC, "dlscratch"),
     )
 
 
-# What each experiment's training job runs: {source: its code_hash} (comments, docstrings and
-# formatting left out: dlscratch.sources.code_hash), and their digest, part of every entry's key.
-@functools.cache
-def code_hashes(files):
-    return {
-        name: code_hash(open(path, "rb").read())
-        for path, name in zip(files, package_names(files))
-    }
+def training_entries(name):
+    """The functions whose code a training job's entries are keyed by: its experiment's, and
+    for the two experiments whose unregularized run one job trains for both (overfit_baseline),
+    both experiments' and that job's, so that an entry's key does not depend on which job made it."""
+    shared = ("weight_decay", "dropout")
+    names = shared if name in shared else (name,)
+    return [EXPERIMENTS[n].qualified_run for n in names] + (
+        [qualified(overfit_baseline)] if name in shared else []
+    )
 
 
-JOB_CODE = {
-    name: code(e.module, scripts=["experiment.py"]) for name, e in EXPERIMENTS.items()
+JOB_HASHES = {
+    name: rule_code(entries=training_entries(name), scripts=["experiment.py"])
+    for name in EXPERIMENTS
 }
-JOB_HASHES = {name: code_hashes(tuple(files)) for name, files in JOB_CODE.items()}
 DIGESTS = {name: digest_hashes(hashes) for name, hashes in JOB_HASHES.items()}
 
 # The store (store_dir: results/store, or a store shared with other working directories), and
@@ -273,12 +279,11 @@ def table_specs(run, wanted, seeds_of):
     return specs
 
 
-def assembly_code(sources):
-    """The modules a job imports by name to assemble the tables of ``sources`` (a search's
-    shards are combined by its experiment's function): part of its rule's code inputs.
-    """
+def combine_entries(sources):
+    """The functions a job calls to assemble the tables of ``sources`` (a search's shards are
+    combined by its experiment's function): part of its code."""
     return [
-        EXPERIMENTS[s].combine_module
+        EXPERIMENTS[s].qualified_combine
         for s in dict.fromkeys(sources)
         if EXPERIMENTS[s].combine
     ]

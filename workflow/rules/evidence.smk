@@ -18,7 +18,6 @@ for run in RUNS:
                     for entry in spec["entries"]
                     for f in [*entry["files"].values(), entry["provenance"]]
                 ],
-                code=code(*assembly_code(tables_params), scripts=["tables.py"]),
             output:
                 [
                     f
@@ -40,6 +39,9 @@ for run in RUNS:
             resources:
                 cpus=1,
             params:
+                code=rule_code(
+                    entries=combine_entries(tables_params), scripts=["tables.py"]
+                ),
                 tables=tables_params,
             script:
                 "../scripts/tables.py"
@@ -49,7 +51,6 @@ for run in RUNS:
             run.rule("claims")
         input:
             tables=lambda wildcards, run=run: spec_files(claim_specs(run)),
-            code=code(scripts=["claims.py"]),
         output:
             csv=run.path("claims.csv"),
             md=run.path("claims.md"),
@@ -63,8 +64,13 @@ for run in RUNS:
         resources:
             cpus=1,
         params:
+            code=lambda wildcards, run=run: rule_code(
+                entries=[qualified(c.function) for c in CLAIMS]
+                + combine_entries(s["source"] for s in claim_specs(run)),
+                scripts=["claims.py"],
+            ),
             settings=lambda wildcards, run=run: {
-                name: e.claims_settings(run.config)
+                name: claims_settings(name, run.config)
                 for name, e in EXPERIMENTS.items()
                 if e.claims_tables and reported(run, name)
             },
@@ -100,7 +106,6 @@ for run in RUNS:
             compare=lambda wildcards: (
                 ["results/compare.html"] if compare_requested() else []
             ),
-            code=code(scripts=["index.py"]),
         output:
             html=run.path("index.html"),
             provenance=run.path("index.provenance.json"),
@@ -113,6 +118,7 @@ for run in RUNS:
         resources:
             cpus=1,
         params:
+            code=rule_code(scripts=["index.py"]),
             run=run.name,
             description=run.description,
             changes=run_changes(run),
@@ -157,7 +163,6 @@ rule compare_page:
             for name in DRAWN[run.name]
             if not EXPERIMENTS[name].study
         ],
-        code=code("dlscratch.compare", scripts=["compare.py"]),
     output:
         html="results/compare.html",
         csv="results/compare.csv",
@@ -171,6 +176,7 @@ rule compare_page:
     resources:
         cpus=1,
     params:
+        code=rule_code("dlscratch.compare", scripts=["compare.py"]),
         runs=[
             {
                 "name": run.name,

@@ -72,7 +72,7 @@ for baseline in BASELINES:
         resources:
             **training_resources("weight_decay"),
         params:
-            run="dlscratch.experiments.regularization:overfit_baseline",
+            run=qualified(overfit_baseline),
             calls=[
                 {
                     "settings": baseline.settings,

@@ -15,32 +15,6 @@ for run in RUNS:
                     run.rule(f"plot_{name}")
                 input:
                     figures=figure_files(BOOK_RUN, name) + caption_files(BOOK_RUN, name),
-                    code=code(scripts=["copy_figures.py"]),
-                output:
-                    figure_outputs(run, name),
-                    provenance=plot_provenance(run, name),
-                log:
-                    run.path("logs", "figures", f"{name}.log"),
-                localrule: True
-                conda:
-                    "../envs/dlscratch.yaml"
-                threads: 1
-                resources:
-                    cpus=1,
-                script:
-                    "../scripts/copy_figures.py"
-
-        else:
-            specs = figure_specs(run, name)
-
-            rule:
-                name:
-                    run.rule(f"plot_{name}")
-                input:
-                    tables=spec_files(specs),
-                    code=code(
-                        *assembly_code(s["source"] for s in specs), scripts=["plot.py"]
-                    ),
                 output:
                     figure_outputs(run, name),
                     provenance=plot_provenance(run, name),
@@ -53,6 +27,35 @@ for run in RUNS:
                 resources:
                     cpus=1,
                 params:
+                    code=rule_code(scripts=["copy_figures.py"]),
+                script:
+                    "../scripts/copy_figures.py"
+
+        else:
+            specs = figure_specs(run, name)
+
+            rule:
+                name:
+                    run.rule(f"plot_{name}")
+                input:
+                    tables=spec_files(specs),
+                output:
+                    figure_outputs(run, name),
+                    provenance=plot_provenance(run, name),
+                log:
+                    run.path("logs", "figures", f"{name}.log"),
+                localrule: True
+                conda:
+                    "../envs/dlscratch.yaml"
+                threads: 1
+                resources:
+                    cpus=1,
+                params:
+                    code=rule_code(
+                        entries=[qualified(d.draw) for d in DRAWN[run.name][name]]
+                        + combine_entries(s["source"] for s in specs),
+                        scripts=["plot.py"],
+                    ),
                     figures=[d.as_params() for d in DRAWN[run.name][name]],
                     settings=run.config[name],
                     seeds=run.seeds(name),

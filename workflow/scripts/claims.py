@@ -1,4 +1,4 @@
-from dlscratch.claims import write_claims
+from dlscratch.claims_table import write_claims
 from dlscratch.pipeline import job
 
 with job(snakemake):

@@ -1,15 +1,16 @@
-"""Pieces shared by the experiments: paired training of several variants."""
+"""Pieces every experiment shares: paired training of several variants (the same initial
+weights and minibatches within a seed), networks, schedules and the loss-curve tables."""
 
 import math
 
 import numpy as np
 import pandas as pd
 
-from ..network import MultiLayerNet
-from ..optimizers import make_optimizer
-from ..seeding import generator
-from ..tables import Schema
-from ..trainer import Trainer, epoch_end_iterations, minibatch_schedule
+from .network import MultiLayerNet
+from .optimizers import make_optimizer
+from .seeding import generator
+from .tables import Schema
+from .trainer import Trainer, epoch_end_iterations, minibatch_schedule
 
 
 # Skip input pixels that are 0 in every image an experiment uses (see used_inputs).
