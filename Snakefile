@@ -25,13 +25,7 @@ from dlscratch.config import (
     resolve_config,
     schema_validator,
 )
-from dlscratch.invocation import (
-    ENV as INVOCATION_ENV,
-    from_stack,
-    to_env as invocation_env,
-)
-from dlscratch.runs import RUNS_FILE, read_runs, run_config, selected
-from snakemake_interface_executor_plugins.settings import ExecMode
+from dlscratch.workflow import Pipeline
 
 
 configfile: os.path.join(workflow.basedir, "config", "config.yaml")
@@ -65,44 +59,17 @@ except ConfigError as error:
     refuse(str(error))
 
 
-# The named runs of config/runs.yaml (dlscratch.runs): each the settings above with its own on
-# top, checked the same way; `snakemake compare` builds them beside this one (--config
-# 'runs=[a,b]': only those). A fault names the run and the key, before any job runs.
-# Only `snakemake compare` (and verify and prune, which cover the runs) needs them: a fault
-# stops those, and is a warning otherwise (RUN_ERRORS), so that a broken runs file or a run
-# that does not fit your --configfile never stops the book's run.
-RUN_SPECS, RUN_CONFIGS, RUN_ERRORS, SELECTED = {}, {}, {}, []
-try:
-    RUN_SPECS = read_runs(os.path.join(workflow.basedir, RUNS_FILE))
-except ConfigError as error:
-    RUN_ERRORS[RUNS_FILE] = str(error)
-for name, spec in RUN_SPECS.items():
-    try:
-        RUN_CONFIGS[name] = run_config(
-            name, config, spec["settings"], schema_validator(SCHEMA)
-        )
-    except ConfigError as error:
-        RUN_ERRORS[name] = str(error)
-try:
-    SELECTED = selected(RUN_SPECS, config.get("runs"))
-except ConfigError as error:
-    RUN_ERRORS["runs"] = str(error)
-
-
-# How the user runs this workflow (read from Snakemake's command line: dlscratch.invocation):
-# its targets, whether it executes, and the options every remedy quotes as typed. The jobs
-# inherit it (a cluster job, which reads this file again, keeps the one it inherited).
-INVOCATION = from_stack(
-    workflow.config_settings.configfiles, workflow.config_settings.config
-)
-if workflow.exec_mode == ExecMode.DEFAULT or INVOCATION_ENV not in os.environ:
-    os.environ.update({INVOCATION_ENV: invocation_env(INVOCATION)})
-RERUN = INVOCATION.command()
-
-
-# "cpus" (one per job, see workflow/rules/common.smk) limits jobs run on this machine only
+# "cpus" (one per job) limits jobs run on this machine only
 resource_scopes:
     cpus="local",
+
+
+# Everything the rules ask (dlscratch.workflow): the runs (the book's and the named ones of
+# config/runs.yaml), their code and store, the check that heals what they would reuse, and
+# which job computes each store entry they lack.
+P = Pipeline(
+    workflow, config, BOOK_CONFIG, SCHEMA, logger, report=report, update=update
+)
 
 
 include: "workflow/rules/common.smk"
@@ -114,14 +81,14 @@ include: "workflow/rules/evidence.smk"
 rule all:
     default_target: True
     input:
-        lambda wildcards: ready_for_report(run_outputs(BOOK_RUN)),
+        lambda wildcards: P.ready_for_report(P.run_outputs(P.book_run)),
 
 
 # Files under results/ that no current run writes (an older layout, a removed seed's tables):
 # one line, in a run that executes (`snakemake --cores 1 verify` lists them, prune removes them).
-announce_leftovers()
+P.announce_leftovers()
 
 
 # After a failed job: no page may link a figure the failure removed.
 onerror:
-    drop_stale_index()
+    P.drop_stale_index()

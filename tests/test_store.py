@@ -149,9 +149,21 @@ def test_a_job_refuses_code_that_is_not_its_keys():
     wrong = dict(check.code, **{"dlscratch/optimizers.py": code_hash(b"edited = True\n")})
     with pytest.raises(KeyMismatch, match=r"dlscratch/optimizers\.py: changed after the workflow planned this job"):
         KeyCheck(wrong, platform_key()).check()
-    missing = {k: v for k, v in check.code.items() if k != "dlscratch/optimizers.py"}
-    with pytest.raises(KeyMismatch, match=r"dlscratch/optimizers\.py: the job imported it, but its entries' key"):
-        KeyCheck(missing, platform_key()).check()
+    # a module the job loaded that no module of its key imports: an import the workflow did not see
+    from dlscratch.sources import PACKAGE_DIR, entries_hash
+
+    section = PACKAGE_DIR / "chapter" / "optimizers.py"
+    code = {"dlscratch/chapter/optimizers.py:optimizer_mnist": entries_hash(section.read_bytes(), ["optimizer_mnist"])}
+    for extra, refused in (("dlscratch/plotting.py", False), ("dlscratch/heal.py", True)):
+        narrow = KeyCheck(code, platform_key())
+        narrow._loaded = lambda extra=extra: [(PACKAGE_DIR / "chapter" / "optimizers.py", "dlscratch/chapter/optimizers.py"),
+                                               (PACKAGE_DIR.parent / extra, extra)]
+        narrow.read = {}
+        if refused:
+            with pytest.raises(KeyMismatch, match=r"dlscratch/heal\.py: the job imported it, but its entries' key"):
+                narrow.check()
+        else:  # the section imports its drawing's helpers, which its training never runs
+            narrow.check()
 
 
 def test_a_job_refuses_a_blas_other_than_its_keys():

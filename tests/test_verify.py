@@ -135,8 +135,8 @@ def test_a_config_error_is_one_line_naming_the_key(tmp_path):
     proc = snakemake(work, "-n", "--config", "batchnorm={lr: -1}", check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "config key 'batchnorm.lr': -1 is less than or equal to the minimum of 0 (checked against "
-        "workflow/schemas/config.schema.yaml)")
+        "config key 'batchnorm.lr': -1 is less than or equal to the minimum of 0 (checked against the schema of "
+        "its block, declared in src/dlscratch/chapter/batchnorm.py)")
     assert "Traceback" not in proc.stderr and 'File "' not in proc.stderr and "Failed validating" not in proc.stderr
 
 

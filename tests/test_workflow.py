@@ -205,11 +205,11 @@ def test_plotting_change_reruns_only_plotting(project, tmp_path, path):
 
 def test_a_new_caption_redraws_only_its_experiments_figures(project, tmp_path):
     work = copy_with_results(project, tmp_path)
-    registry = work / "src" / "dlscratch" / "registry.py"
-    text = registry.read_text()
+    section = work / "src" / "dlscratch" / "chapter" / "batchnorm.py"
+    text = section.read_text()
     assert text.count('"Batch Norm makes learning faster"') == 1
-    registry.write_text(text.replace('"Batch Norm makes learning faster"', '"Batch Norm learns faster"'))
-    assert planned_rules(work) == {"plot_batchnorm", "claims", "index"}
+    section.write_text(text.replace('"Batch Norm makes learning faster"', '"Batch Norm learns faster"'))
+    assert planned_rules(work) == {"plot_batchnorm", "index"}  # the declaration reaches no claims, no training
 
 
 BATCHNORM_AND_DOWNSTREAM = {"batchnorm", "plot_batchnorm", "tables", "claims", "index"}
@@ -223,7 +223,9 @@ def test_config_change_reruns_only_that_experiment(project, tmp_path):
 
 def test_library_change_reruns_the_experiments_that_use_it(project, tmp_path):
     work = copy_with_results(project, tmp_path)
-    edit(work / "src" / "dlscratch" / "experiments" / "batchnorm.py")
+    section = work / "src" / "dlscratch" / "chapter" / "batchnorm.py"  # the code its training runs
+    section.write_text(section.read_text().replace("    epochs = settings[\"epochs\"]\n",
+                                                   "    epochs = settings[\"epochs\"] + 0\n", 1))
     assert planned_rules(work) == BATCHNORM_AND_DOWNSTREAM
     edit(work / "src" / "dlscratch" / "layers.py")
     rules = planned_rules(work)
@@ -234,11 +236,13 @@ def users_of(module):
     """The training rules whose jobs run ``module`` (dlscratch/x.py), from their imports."""
     from snakemake_runner import ROOT
 
-    from dlscratch.sources import source_files
+    from dlscratch.sources import job_modules
+    from dlscratch.workflow.files import Files
 
     scripts = [ROOT / "workflow" / "scripts" / "experiment.py"]
+    dotted = module.removesuffix(".py").replace("/", ".")
     users = {name for name in CHAPTER
-             if any(f.endswith(module) for f in source_files(EXPERIMENTS[name].module, scripts=scripts))}
+             if dotted in job_modules((), Files.training_entries(name), scripts)}
     return users | ({"overfit_baseline"} if {"weight_decay", "dropout"} <= users else set())
 
 

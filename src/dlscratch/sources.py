@@ -144,50 +144,87 @@ def loaded_sources(sys_modules, package_dir=PACKAGE_DIR):
 SECTIONS = "dlscratch.chapter"  # the package whose modules are keyed by the part a job runs
 
 
-def names_imported(path, module):
-    """{module: the names the file ``path`` (module ``module``) imports from it}, for its
-    ``from X import a, b`` statements of ``dlscratch`` modules."""
-    tree = ast.parse(_import_statements(Path(path).read_text()), filename=str(path))
-    is_package = Path(path).name == "__init__.py"
-    out = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom):
-            continue
-        if node.level:
-            base = module.split(".") if is_package else module.split(".")[:-1]
-            base = base[: len(base) - (node.level - 1)]
-            origin = ".".join(base + ([node.module] if node.module else []))
+def _targets(node, module, is_package, package_dir):
+    """[(module, names or None)] that the import statement ``node`` of ``module`` imports
+    (``dlscratch`` modules only; names: what ``from m import a, b`` takes of a module m)."""
+    if isinstance(node, ast.Import):
+        return [(alias.name, None) for alias in node.names if alias.name.split(".")[0] == PACKAGE]
+    if node.level:
+        base = module.split(".") if is_package else module.split(".")[:-1]
+        origin = ".".join(base[: len(base) - (node.level - 1)] + ([node.module] if node.module else []))
+    else:
+        origin = node.module or ""
+    if origin.split(".")[0] != PACKAGE:
+        return []
+    out, names = [], set()
+    for alias in node.names:
+        if module_file(f"{origin}.{alias.name}", package_dir):  # from package import submodule
+            out.append((f"{origin}.{alias.name}", None))
         else:
-            origin = node.module
-        out.setdefault(origin, set()).update(alias.name for alias in node.names)
-    return out
+            names.add(alias.name)
+    return out + ([(origin, names)] if names else [])
+
+
+@cache
+def _parsed(path):
+    return _without_docstrings(ast.parse(Path(path).read_bytes()))
+
+
+def _section(module):
+    return module.startswith(SECTIONS + ".")
+
+
+def job_modules(modules, entries=(), scripts=(), package_dir=PACKAGE_DIR):
+    """({module: None, or for a chapter section's the names of it the job reaches}) of the code
+    a job runs: importing ``modules``, calling ``entries`` ("module:function") and running
+    ``scripts``. Any other module counts whole, with everything it imports; of a section's
+    module, only the definitions the job's calls reach (``reached``), and the modules those
+    import, count: a training job imports its section's drawing, but never runs it."""
+    package_dir = Path(package_dir)
+    todo = [(m, None) for m in modules]
+    for script in scripts:
+        tree = ast.parse(_import_statements(Path(script).read_text()))
+        todo += [t for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                 for t in _targets(node, PACKAGE, False, package_dir)]
+    for entry in entries:
+        module, name = entry.split(":")
+        todo.append((module, {name}))
+    found = {}
+    while todo:
+        module, names = todo.pop()
+        path = module_file(module, package_dir)
+        if path is None:
+            raise ValueError(f"no module {module} under {package_dir}")
+        section = _section(module) and path.name != "__init__.py"
+        if module in found and (not section or set(names or ()) <= found[module]):
+            continue
+        found[module] = (found.get(module) or set()) | set(names or ()) if section else None
+        todo += [(parent, None) for parent in _parents(module)]
+        is_package = path.name == "__init__.py"
+        if section:
+            rest, defs = reached(_parsed(str(path)), found[module])
+            statements = rest + defs
+        else:
+            statements = list(ast.walk(ast.parse(_import_statements(path.read_text()))))
+            todo += [(m, ()) for m in _package_modules(DYNAMIC[module], package_dir)] if module in DYNAMIC else []
+        for node in statements:
+            for inner in ast.walk(node) if section else [node]:
+                if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    todo += _targets(inner, module, is_package, package_dir)
+    return dict(sorted(found.items()))
 
 
 def job_code(modules, entries=(), scripts=(), package_dir=PACKAGE_DIR):
-    """{source: hash} of the code a job runs: every ``dlscratch`` module that importing
-    ``modules`` and the ``entries`` ("module:function", what the job calls) and running
-    ``scripts`` imports. A chapter section's module (``SECTIONS``) is named with the functions
-    of it the job reaches ("dlscratch/chapter/x.py:f,g": the entries in it, and the names
-    other sections import from it) and hashed by what those run (``entries_hash``); any other
-    module by its whole code (``code_hash``)."""
-    wanted = {}
-    for entry in entries:
-        module, name = entry.split(":")
-        wanted.setdefault(module, set()).add(name)
-    loaded = modules_run(*modules, *wanted, scripts=scripts, package_dir=package_dir)
-    for module in loaded:
-        if module.startswith(SECTIONS + "."):
-            for origin, names in names_imported(module_file(module, package_dir), module).items():
-                if origin.startswith(SECTIONS + "."):
-                    wanted.setdefault(origin, set()).update(names)
+    """{source: hash} of the code a job runs (``job_modules``): a chapter section's module is
+    named with the functions of it the job reaches ("dlscratch/chapter/x.py:f,g") and hashed by
+    what those run (``entries_hash``); any other module by its whole code (``code_hash``)."""
     out = {}
-    for module in loaded:
+    for module, names in job_modules(modules, entries, scripts, package_dir).items():
         path = module_file(module, package_dir)
         name = "/".join(module.split(".")) + ("/__init__.py" if path.name == "__init__.py" else ".py")
         source = path.read_bytes()
-        if module.startswith(SECTIONS + ".") and path.name != "__init__.py":
-            names = sorted(wanted.get(module, ()))
-            out[f"{name}:{','.join(names)}"] = entries_hash(source, names)
+        if names is not None:
+            out[f"{name}:{','.join(sorted(names))}"] = entries_hash(source, sorted(names))
         else:
             out[name] = code_hash(source)
     return out
@@ -240,9 +277,11 @@ def _names(node):
 
 def _defined(node):
     """The names a top-level statement defines, when it is a definition (a function, a class,
-    or an assignment to plain names); None for any other statement."""
+    an import, or an assignment to plain names); None for any other statement."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [alias.asname or alias.name.split(".")[0] for alias in node.names]
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         names = [t.id for t in targets if isinstance(t, ast.Name)]
@@ -253,9 +292,9 @@ def _defined(node):
 def reached(tree, entries):
     """(statements, definitions) of the module ``tree`` that calling ``entries`` (names of its
     top-level functions or classes) can run: every top-level statement that is not a
-    definition (imports: run at import), and the definitions (functions, classes, assignments
-    to names) that those and ``entries`` name, transitively. The section's declaration
-    (``SECTION = ...``) is never reached: it is what the workflow reads, not what a job runs."""
+    definition, and the definitions (functions, classes, imports, assignments to names) that
+    those and ``entries`` name, transitively. The section's declaration (``SECTION = ...``) is
+    never reached: it is what the workflow reads, not what a job runs."""
     defs, rest = {}, []
     for node in tree.body:
         names = _defined(node)

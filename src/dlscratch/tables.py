@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import write_text
-from .faults import damaged
+from .faults import TableError, damaged  # noqa: F401 (TableError: what a reader of a table catches)
 from .provenance import check_files
 
 FLOAT_FORMAT = "%.9g"  # round-trips float32 exactly

@@ -1,10 +1,13 @@
 # Evidence beyond the book, for each run: its tables (assembled from the store), the claims
 # table and the index page; the comparison of the runs; the targets.
 
+from dlscratch.declare import qualified
+from dlscratch.registry import CLAIMS, EXPERIMENTS, claims_settings
+from dlscratch.runs import BOOK
 
-for run in RUNS:
+for run in P.runs:
     for studies in [False, True] if run.name == BOOK else [False]:
-        tables_params = run_tables_params(run, studies)
+        tables_params = P.run_tables_params(run, studies)
 
         # the run's tables, assembled from the store, at today's paths for the book
         rule:
@@ -21,7 +24,7 @@ for run in RUNS:
             output:
                 [
                     f
-                    for by_seed in tables_of_run(run, studies).values()
+                    for by_seed in P.tables_of_run(run, studies).values()
                     for files in by_seed.values()
                     for f in files.values()
                 ],
@@ -39,8 +42,8 @@ for run in RUNS:
             resources:
                 cpus=1,
             params:
-                code=rule_code(
-                    entries=combine_entries(tables_params), scripts=["tables.py"]
+                code=P.rule_code(
+                    entries=P.combine_entries(tables_params), scripts=["tables.py"]
                 ),
                 tables=tables_params,
             script:
@@ -50,7 +53,7 @@ for run in RUNS:
         name:
             run.rule("claims")
         input:
-            tables=lambda wildcards, run=run: spec_files(claim_specs(run)),
+            tables=lambda wildcards, run=run: P.spec_files(P.claim_specs(run)),
         output:
             csv=run.path("claims.csv"),
             md=run.path("claims.md"),
@@ -64,17 +67,17 @@ for run in RUNS:
         resources:
             cpus=1,
         params:
-            code=lambda wildcards, run=run: rule_code(
+            code=lambda wildcards, run=run: P.rule_code(
                 entries=[qualified(c.function) for c in CLAIMS]
-                + combine_entries(s["source"] for s in claim_specs(run)),
+                + P.combine_entries(s["source"] for s in P.claim_specs(run)),
                 scripts=["claims.py"],
             ),
             settings=lambda wildcards, run=run: {
                 name: claims_settings(name, run.config)
                 for name, e in EXPERIMENTS.items()
-                if e.claims_tables and reported(run, name)
+                if e.claims_tables and P.reported(run, name)
             },
-            tables=lambda wildcards, run=run: claim_specs(run),
+            tables=lambda wildcards, run=run: P.claim_specs(run),
         script:
             "../scripts/claims.py"
 
@@ -84,27 +87,27 @@ for run in RUNS:
         input:
             figures=lambda wildcards, run=run: [
                 f
-                for name in DRAWN[run.name]
-                if reported(run, name)
-                for f in figure_files(run, name, ["png"])
+                for name in P.drawn[run.name]
+                if P.reported(run, name)
+                for f in P.figure_files(run, name, ["png"])
             ],
             captions=lambda wildcards, run=run: [
                 run.path("figures", "captions", f"{d.stem}.rst")
-                for name in DRAWN[run.name]
-                if reported(run, name)
-                for d in DRAWN[run.name][name]
+                for name in P.drawn[run.name]
+                if P.reported(run, name)
+                for d in P.drawn[run.name][name]
             ],
             claims=run.path("claims.csv"),
             # the records the figures, captions and claims are checked against before the
             # page shows them
             provenance=lambda wildcards, run=run: [
-                plot_provenance(run, name)
-                for name in DRAWN[run.name]
-                if reported(run, name)
+                P.plot_provenance(run, name)
+                for name in P.drawn[run.name]
+                if P.reported(run, name)
             ]
             + [run.path("claims.provenance.json")],
             compare=lambda wildcards: (
-                ["results/compare.html"] if compare_requested() else []
+                ["results/compare.html"] if P.compare_requested() else []
             ),
         output:
             html=run.path("index.html"),
@@ -118,16 +121,16 @@ for run in RUNS:
         resources:
             cpus=1,
         params:
-            code=rule_code(scripts=["index.py"]),
+            code=P.rule_code(scripts=["index.py"]),
             run=run.name,
             description=run.description,
-            changes=run_changes(run),
+            changes=P.run_changes(run),
             config=run.config,
-            missing=MISSING[run.name],
+            missing=P.missing[run.name],
             # the records of the jobs that computed the entries it shows (their times)
-            entries=lambda wildcards, run=run: benchmark_records(run),
+            entries=lambda wildcards, run=run: P.benchmark_records(run),
             compare=lambda wildcards, run=run: (
-                compare_link(run) if compare_requested() else None
+                P.compare_link(run) if P.compare_requested() else None
             ),
         script:
             "../scripts/index.py"
@@ -138,8 +141,8 @@ for run in RUNS:
 rule studies:
     default_target: False
     input:
-        lambda wildcards: ready_for_report(
-            run_outputs(BOOK_RUN, studies=True) + run_outputs(BOOK_RUN)
+        lambda wildcards: P.ready_for_report(
+            P.run_outputs(P.book_run, studies=True) + P.run_outputs(P.book_run)
         ),
     localrule: True
 
@@ -148,19 +151,19 @@ rule studies:
 # (--config 'runs=[a,b]': those), each in its own directory, and results/compare.html.
 rule compare_page:
     input:
-        claims=[run.path("claims.csv") for run in RUNS],
+        claims=[run.path("claims.csv") for run in P.runs],
         figures=[
             f
-            for run in RUNS
-            for name in DRAWN[run.name]
+            for run in P.runs
+            for name in P.drawn[run.name]
             if not EXPERIMENTS[name].study
-            for f in figure_files(run, name, ["png"])
+            for f in P.figure_files(run, name, ["png"])
         ],
-        provenance=[run.path("claims.provenance.json") for run in RUNS]
+        provenance=[run.path("claims.provenance.json") for run in P.runs]
         + [
-            plot_provenance(run, name)
-            for run in RUNS
-            for name in DRAWN[run.name]
+            P.plot_provenance(run, name)
+            for run in P.runs
+            for name in P.drawn[run.name]
             if not EXPERIMENTS[name].study
         ],
     output:
@@ -176,7 +179,7 @@ rule compare_page:
     resources:
         cpus=1,
     params:
-        code=rule_code("dlscratch.compare", scripts=["compare.py"]),
+        code=P.rule_code("dlscratch.compare", scripts=["compare.py"]),
         runs=[
             {
                 "name": run.name,
@@ -185,12 +188,12 @@ rule compare_page:
                 "config": run.config,
                 "figures": [
                     d.as_params()
-                    for name in DRAWN[run.name]
+                    for name in P.drawn[run.name]
                     if not EXPERIMENTS[name].study
-                    for d in DRAWN[run.name][name]
+                    for d in P.drawn[run.name][name]
                 ],
             }
-            for run in RUNS
+            for run in P.runs
         ],
     script:
         "../scripts/compare.py"
@@ -199,9 +202,9 @@ rule compare_page:
 rule compare:
     default_target: False
     input:
-        lambda wildcards: ready_for_report(
-            runs_ready(
-                [f for run in RUNS for f in run_outputs(run)]
+        lambda wildcards: P.ready_for_report(
+            P.runs_ready(
+                [f for run in P.runs for f in P.run_outputs(run)]
                 + ["results/compare.html", "results/compare.csv"]
             )
         ),
@@ -209,7 +212,7 @@ rule compare:
 
 
 # A target per book figure: `snakemake --cores 4 fig6-09` builds just what Fig 6-9 needs.
-for target, files in book_figure_targets().items():
+for target, files in P.book_figure_targets().items():
 
     rule:
         name:
@@ -224,7 +227,7 @@ for target, files in book_figure_targets().items():
 # file that does not, with the command that remakes it (dlscratch.verify; exit status 1).
 rule verify:
     input:
-        verified,
+        P.verified,
     log:
         "results/logs/verify.log",
     localrule: True
@@ -246,10 +249,10 @@ rule prune:
     conda:
         "../envs/dlscratch.yaml"
     params:
-        store=lambda wildcards: announce_prune()["store"],
-        keep=lambda wildcards: announce_prune()["keep"],
-        own=lambda wildcards: announce_prune()["own"],
-        files=lambda wildcards: announce_prune()["files"],
+        store=lambda wildcards: P.announce_prune()["store"],
+        keep=lambda wildcards: P.announce_prune()["keep"],
+        own=lambda wildcards: P.announce_prune()["own"],
+        files=lambda wildcards: P.announce_prune()["files"],
     script:
         "../scripts/prune.py"
 
@@ -257,7 +260,7 @@ rule prune:
 # Any other bare name given as a target: say which targets there are.
 rule unknown_target:
     input:
-        answer_unknown_target,
+        P.answer_unknown_target,
     output:
         "{target}",
     log:

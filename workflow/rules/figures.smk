@@ -6,18 +6,19 @@
 # run draws it is copied from the book's figures (the same bytes, without drawing them twice).
 
 
-for run in RUNS:
-    for name in DRAWN[run.name]:
-        if drawn_as_book(run, name):
+for run in P.runs:
+    for name in P.drawn[run.name]:
+        if P.drawn_as_book(run, name):
 
             rule:
                 name:
                     run.rule(f"plot_{name}")
                 input:
-                    figures=figure_files(BOOK_RUN, name) + caption_files(BOOK_RUN, name),
+                    figures=P.figure_files(P.book_run, name)
+                    + P.caption_files(P.book_run, name),
                 output:
-                    figure_outputs(run, name),
-                    provenance=plot_provenance(run, name),
+                    P.figure_outputs(run, name),
+                    provenance=P.plot_provenance(run, name),
                 log:
                     run.path("logs", "figures", f"{name}.log"),
                 localrule: True
@@ -27,21 +28,21 @@ for run in RUNS:
                 resources:
                     cpus=1,
                 params:
-                    code=rule_code(scripts=["copy_figures.py"]),
+                    code=P.rule_code(scripts=["copy_figures.py"]),
                 script:
                     "../scripts/copy_figures.py"
 
         else:
-            specs = figure_specs(run, name)
+            specs = P.figure_specs(run, name)
 
             rule:
                 name:
                     run.rule(f"plot_{name}")
                 input:
-                    tables=spec_files(specs),
+                    tables=P.spec_files(specs),
                 output:
-                    figure_outputs(run, name),
-                    provenance=plot_provenance(run, name),
+                    P.figure_outputs(run, name),
+                    provenance=P.plot_provenance(run, name),
                 log:
                     run.path("logs", "figures", f"{name}.log"),
                 localrule: True
@@ -51,12 +52,12 @@ for run in RUNS:
                 resources:
                     cpus=1,
                 params:
-                    code=rule_code(
-                        entries=[qualified(d.draw) for d in DRAWN[run.name][name]]
-                        + combine_entries(s["source"] for s in specs),
+                    code=P.rule_code(
+                        entries=[qualified(d.draw) for d in P.drawn[run.name][name]]
+                        + P.combine_entries(s["source"] for s in specs),
                         scripts=["plot.py"],
                     ),
-                    figures=[d.as_params() for d in DRAWN[run.name][name]],
+                    figures=[d.as_params() for d in P.drawn[run.name][name]],
                     settings=run.config[name],
                     seeds=run.seeds(name),
                     tables=specs,
