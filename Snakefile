@@ -76,6 +76,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/experiments.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/evidence.smk"
+include: "workflow/rules/targets.smk"
 
 
 rule all:

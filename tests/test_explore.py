@@ -15,14 +15,17 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from snakemake_runner import (ROOT, copy_project, executed_rules, follow, planned_rules, remedies, snakemake,
-                              tables)
+                              run_config, tables)
 
 from dlscratch.claims_table import read_claims
 from dlscratch.registry import EXPERIMENTS
 from dlscratch.results import assemble
+from dlscratch.runs import read_runs
 from dlscratch.tables import FLOAT_FORMAT
 
 pytestmark = pytest.mark.pipeline
+
+SMALL = run_config("config/test.yaml")
 
 ADAM = ("config/test.yaml", "config/adam.yaml")  # Adam's learning rate 0.002 (no run of runs.yaml has it)
 TRAINING = {name for name in EXPERIMENTS} | {"overfit_baseline"}
@@ -82,7 +85,8 @@ def test_a_changed_variant_gives_the_tables_of_a_fresh_run_of_those_settings(exp
     (fresh / "config" / "adam.yaml").write_text("optimizer_mnist.optimizers.Adam.lr: 0.002\n")
     snakemake(fresh, "fig6-09", configfiles=ADAM)  # all six optimizers of a seed in one job, from nothing
     made = {name: data for name, data in tables(fresh).items() if name.startswith("store/optimizer_mnist/")}
-    assert len(made) == 6 * 2 * 2 and made == {name: explored.changed[name] for name in made}
+    optimizers, seeds = list(SMALL["optimizer_mnist"]["optimizers"]), SMALL["seeds"]
+    assert len(made) == len(optimizers) * 2 * len(seeds) and made == {name: explored.changed[name] for name in made}
     # the run's own tables, assembled from those entries, are the ones the explored run wrote
     how = EXPERIMENTS["optimizer_mnist"].assembly
     for seed in (0, 1):
@@ -91,7 +95,7 @@ def test_a_changed_variant_gives_the_tables_of_a_fresh_run_of_those_settings(exp
             unit = json.loads(record.read_text())["unit"]
             units[unit] = {t: pd.read_csv(record.parent / f"{t}.csv", keep_default_na=False, na_values={"diverged_at": [""]})
                            for t in ("loss", "summary")}
-        order = ["SGD", "Momentum", "AdaGrad", "Adam", "RMSprop", "Nesterov"]
+        order = optimizers
         assembled = assemble({u: units[u] for u in order}, how)
         for table in ("loss", "summary"):
             text = assembled[table].to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n").encode()
@@ -212,8 +216,9 @@ def test_compare_plans_each_distinct_training_job_once(tmp_path):
 def test_bad_runs_are_refused_before_any_job_and_never_stop_the_books_run(tmp_path):
     work = copy_project(tmp_path)
     proc = snakemake(work, "-n", "compare", "--config", "runs=[adam]", check=False)
+    defined = ", ".join(read_runs(work / "config" / "runs.yaml"))
     assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1] == (
-        "config key 'runs': unknown run 'adam'; the defined runs are adam_lr_10x, sgd_lr_0.1, dropout_0.3")
+        f"config key 'runs': unknown run 'adam'; the defined runs are {defined}")
     (work / "config" / "runs.yaml").write_text("fast:\n  optimizer_mnist:\n    iterations: 0\n")
     proc = snakemake(work, "-n", "compare", check=False)
     assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1].startswith(

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from snakemake_runner import ROOT, copy_project, tables
+from snakemake_runner import ROOT, copy_project, run_config, tables
 
 pytestmark = pytest.mark.pipeline
 
@@ -110,7 +110,8 @@ def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(clust
     # every training job went through sbatch, and SLURM recorded it as completed
     assert set(records) == set(jobs) and set(records.values()) == {"COMPLETED"}
     assert set(jobs.values()) == RULES
-    assert len(jobs) == 5  # Fig 6-9's job, the shared run, lambda 0.1, 2 search shards
+    small = run_config("config/test.yaml")  # Fig 6-9's job, the shared run, the other λs, the search shards
+    assert len(jobs) == 1 + 1 + len(small["weight_decay"]["lambdas"]) - 1 + small["random_search"]["shards"]
     logs = work / "results" / "logs"
     for rule, job in [(rule, job) for job, rule in jobs.items()][:3]:
         assert any(f"SLURM job {job}" in p.read_text().splitlines()[0] for p in logs.rglob("*.log")), rule
@@ -126,7 +127,9 @@ def test_the_small_config_runs_through_slurm_byte_identical_to_a_local_run(clust
     assert beside.returncode == 0, beside.stderr[-3000:]
     made = {f"store/{p.relative_to(runs.shared)}": p.read_bytes() for p in sorted(runs.shared.rglob("*.csv"))}
     reference = tables(small_pipeline_two_cores.workdir)
-    assert len(made) == 6 * 2 + 2 + 1 + 2 and made == {name: reference[name] for name in made}
+    expected = (len(small["optimizer_mnist"]["optimizers"]) * 2 + len(small["weight_decay"]["lambdas"]) + 1
+                + small["random_search"]["shards"])
+    assert len(made) == expected and made == {name: reference[name] for name in made}
     assert not list(runs.shared.rglob(".*.tmp"))
     figures = [{p.name: p.read_bytes() for p in (w / "results" / "figures").glob("*.p*")} for w in (work, runs.local)]
     assert figures[0] and figures[0] == figures[1]

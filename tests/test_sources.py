@@ -1,5 +1,6 @@
 """The library sources a rule declares are the modules its jobs really import."""
 
+import ast
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 from snakemake_runner import provenance_records
 
 from dlscratch.registry import EXPERIMENTS
-from dlscratch.sources import PACKAGE_DIR, imports_of, modules_run, source_files
+from dlscratch.sources import PACKAGE_DIR, _defined, entries_hash, imports_of, modules_run, reached, source_files
 
 
 def test_relative_absolute_and_function_level_imports_are_followed(tmp_path):
@@ -33,6 +34,47 @@ def test_relative_absolute_and_function_level_imports_are_followed(tmp_path):
     script = tmp_path / "script.py"
     script.write_text("from dlscratch.d import g\n")
     assert modules_run(scripts=[script], package_dir=package) == ["dlscratch", "dlscratch.d"]
+
+
+SECTION = textwrap.dedent("""
+    import numpy as np
+    from .. import plotting as P
+
+    SCALE = 2
+
+    def train(settings, surface=None):
+        \"\"\"The training.\"\"\"
+        surface = settings["surface"]  # a local name, not the drawing below
+        def step(x):
+            return helper(x) * SCALE
+        return [step(v) for v in np.arange(surface)]
+
+    def helper(x):
+        return x + 1
+
+    def surface(tables):
+        return P.grid(tables)
+
+    def claims(tables, settings):
+        return helper(len(tables))
+""")
+
+
+def test_a_section_is_keyed_by_what_a_job_reaches_of_it():
+    reaches = lambda source, entries: [_defined(node)[0] for node in reached(ast.parse(source), entries)[1]]
+    assert reaches(SECTION, ["train"]) == ["SCALE", "helper", "np", "train"]  # not the drawing "surface", not P
+    assert reaches(SECTION, ["surface"]) == ["P", "surface"]
+    assert reaches(SECTION, ["claims"]) == ["claims", "helper"]
+    base = entries_hash(SECTION, ["train"])
+    # a comment, a docstring or the drawing's code changes nothing the training runs ...
+    assert entries_hash(SECTION.replace('"""The training."""', '"""Trains."""').replace("# a local", "# a"),
+                        ["train"]) == base
+    assert entries_hash(SECTION.replace("P.grid(tables)", "P.grid(tables, 1)"), ["train"]) == base
+    # ... a helper it calls from a nested function does, and so does a constant it reads
+    assert entries_hash(SECTION.replace("x + 1", "x + 2"), ["train"]) != base
+    assert entries_hash(SECTION.replace("SCALE = 2", "SCALE = 3"), ["train"]) != base
+    with pytest.raises(ValueError, match="no function 'fit'"):
+        reached(ast.parse(SECTION), ["fit"])
 
 
 def loaded_by_importing(*modules):

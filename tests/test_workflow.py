@@ -49,10 +49,21 @@ def test_captions_state_the_settings_the_figures_were_drawn_with(project):
     assert "4 stds from 1 to 0.0001" in read_caption(project, "fig6-19_batchnorm_grid")
 
 
-# 2 seeds x (optimizer_mnist, init_mnist, activations, batchnorm, the shared unregularized run,
-# weight decay 0.1, Dropout, 2 search shards) + the two deterministic experiments
-# (function_surface, optimizer_paths) + a plot job per experiment + tables, claims and index
-JOBS = 2 * 9 + 2 + len(CHAPTER) + 3
+def planned_training():
+    """How many training jobs a fresh run of the small config plans (dlscratch.plan): per seed, a
+    job per variant table and the shared unregularized run, a job per other part (a λ, Dropout's
+    run, a search shard), and a job per deterministic experiment."""
+    from dlscratch.plan import Run, jobs
+
+    batches, baselines, keyed = jobs([Run("book", SMALL, {name: "code" for name in EXPERIMENTS})], studies=False,
+                                     is_complete=lambda entry: False)
+    return sum(len(b.seeds) for b in batches + baselines) + sum(len(entries) for entries in keyed.values())
+
+
+TRAINING = planned_training()
+# the training jobs + a plot job per experiment + tables, claims and index
+JOBS = TRAINING + len(CHAPTER) + 3
+OPTIMIZERS = list(SMALL["optimizer_mnist"]["optimizers"])
 
 
 def test_every_rule_wrote_a_log(project):
@@ -60,7 +71,7 @@ def test_every_rule_wrote_a_log(project):
     assert len(logs) == JOBS
     assert all("elapsed" in p.read_text() for p in logs)
     # a training job's log is kept by the store entries it computed
-    assert len(list((project / "results" / "logs" / "store").rglob("*.log"))) == 2 * 9 + 2
+    assert len(list((project / "results" / "logs" / "store").rglob("*.log"))) == TRAINING
 
 
 def job_spans(project):
@@ -99,8 +110,8 @@ def read(project, path):
 def test_paths_table(project):
     df = read(project, "optimizer_paths/paths.csv")
     assert list(df.columns) == ["optimizer", "lr", "step", "x", "y", "f"]
-    assert df.groupby("optimizer").size().to_dict() == {n: 31 for n in
-                                                        ["SGD", "Momentum", "AdaGrad", "Adam", "RMSprop", "Nesterov"]}
+    steps = SMALL["optimizer_paths"]["steps"]
+    assert df.groupby("optimizer").size().to_dict() == {n: steps + 1 for n in SMALL["optimizer_paths"]["optimizers"]}
     first = df[df.step == 0]
     assert (first.x == -7).all() and (first.y == 2).all()
 
@@ -109,7 +120,7 @@ def test_paths_table(project):
 def test_mnist_loss_tables(project, seed):
     loss = read(project, f"optimizer_mnist/seed{seed}/loss.csv")
     assert list(loss.columns) == ["seed", "optimizer", "iteration", "loss"] and (loss.seed == seed).all()
-    assert len(loss) == 6 * 60
+    assert len(loss) == len(OPTIMIZERS) * SMALL["optimizer_mnist"]["iterations"]
     summary = read(project, f"optimizer_mnist/seed{seed}/summary.csv")
     assert list(summary.columns) == ["seed", "optimizer", "final_loss", "tail_loss", "mean_loss", "train_acc",
                                      "test_acc", "diverged_at"]
@@ -176,10 +187,11 @@ def test_one_seed_draws_no_seed_bands(tmp_path):
 
 def test_random_search_tables(project):
     summary = read(project, "random_search/seed0/summary.csv")
-    assert len(summary) == 6 and summary["rank"].tolist() == list(range(1, 7))
+    trials = SMALL["random_search"]["trials"]
+    assert len(summary) == trials and summary["rank"].tolist() == list(range(1, trials + 1))
     assert summary.lr.between(1e-6, 1e-2).all() and summary.weight_decay.between(1e-8, 1e-4).all()
     curves = read(project, "random_search/seed0/curves.csv")
-    assert curves.trial.nunique() == 6 and curves.epoch.max() == 3
+    assert curves.trial.nunique() == trials and curves.epoch.max() == SMALL["random_search"]["epochs"]
 
 
 def test_second_run_has_nothing_to_do(project):
@@ -212,6 +224,16 @@ def test_a_new_caption_redraws_only_its_experiments_figures(project, tmp_path):
     assert planned_rules(work) == {"plot_batchnorm", "index"}  # the declaration reaches no claims, no training
 
 
+def test_a_claims_new_wording_reruns_only_the_claims(project, tmp_path):
+    work = copy_with_results(project, tmp_path)
+    section = work / "src" / "dlscratch" / "chapter" / "batchnorm.py"
+    text = section.read_text()
+    assert text.count('"Without BN, learning fails unless the weight scale is good"') == 1
+    section.write_text(text.replace('"Without BN, learning fails unless the weight scale is good"',
+                                    '"Without BN, learning fails unless the scale is good"'))
+    assert planned_rules(work) == {"claims", "index"}  # no training, no figure
+
+
 BATCHNORM_AND_DOWNSTREAM = {"batchnorm", "plot_batchnorm", "tables", "claims", "index"}
 
 
@@ -229,7 +251,10 @@ def test_library_change_reruns_the_experiments_that_use_it(project, tmp_path):
     assert planned_rules(work) == BATCHNORM_AND_DOWNSTREAM
     edit(work / "src" / "dlscratch" / "layers.py")
     rules = planned_rules(work)
-    assert set(CHAPTER) <= rules and not {name for name in EXPERIMENTS if name not in CHAPTER} & rules
+    # every training that builds a network, and no other (the function's table and the paths on it do not)
+    assert rules & set(EXPERIMENTS) == users_of("dlscratch/layers.py") - {"overfit_baseline"}
+    assert {"optimizer_mnist", "batchnorm", "random_search"} <= rules
+    assert not {"function_surface", "optimizer_paths"} & rules
 
 
 def users_of(module):

@@ -11,6 +11,7 @@ are not visible in the source, so the rule names those modules itself.
 import ast
 import hashlib
 import re
+import symtable
 from functools import cache
 from pathlib import Path
 
@@ -275,6 +276,24 @@ def _names(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
+def _global_names(node):
+    """The module-level names a top-level definition can use: what its decorators, defaults,
+    annotations and bases name, and the global names of its body and of every function or
+    class nested in it, as Python's own scope analysis (``symtable``) finds them. A local
+    variable that shares a name with a definition of the module does not reach it."""
+    top = symtable.symtable(ast.unparse(node), "<definition>", "exec")
+    names = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    tables = list(top.get_children())
+    while tables:
+        table = tables.pop()
+        names |= {s.get_name() for s in table.get_symbols() if s.is_global()}
+        tables.extend(table.get_children())
+    return names
+
+
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def _defined(node):
     """The names a top-level statement defines, when it is a definition (a function, a class,
     an import, or an assignment to plain names); None for any other statement."""
@@ -312,7 +331,7 @@ def reached(tree, entries):
         if name in defs and name not in seen:
             seen.add(name)
             for node in defs[name]:
-                todo |= _names(node)
+                todo |= _global_names(node) if isinstance(node, DEFINITIONS) else _names(node)
     nodes = {id(node): node for name in sorted(seen) for node in defs[name]}
     return rest, sorted(nodes.values(), key=lambda node: (_defined(node)[0], ast.dump(node)))
 

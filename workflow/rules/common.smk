@@ -8,7 +8,9 @@
 #                    {entry} wildcard: every other store entry; overfit_baseline: the shared 6.4 run
 #   figures.smk      plot_<experiment> (plot_<experiment>__<run>): one per run and experiment
 #   evidence.smk     tables, study_tables, claims, index (each __<run> for a named run's);
-#                    compare_page; the targets all, studies, compare, fig6-NN, verify, prune
+#                    compare_page
+#   targets.smk      studies, compare, fig6-NN (one per book figure), verify, prune,
+#                    unknown_target (any other name); all is in the Snakefile
 
 
 wildcard_constraints:
