@@ -137,7 +137,7 @@ def test_jobs_compute_each_missing_entry_once_the_book_first_and_a_changed_varia
     # nothing stored yet: the book's run has a job per seed for its six optimizers, as always
     batches, baselines, keyed = jobs([book, adam, twin], studies=False, is_complete=lambda entry: False)
     mnist = [b for b in batches if b.experiment == "optimizer_mnist"]
-    assert [(b.rule, len(b.entries), b.seeds) for b in mnist] == [("optimizer_mnist", 6, [0, 1]),
+    assert [(b.rule, len(b.entries), b.seeds) for b in mnist] == [("optimizer_mnist", len(SMALL["optimizer_mnist"]["optimizers"]), [0, 1]),
                                                                   ("optimizer_mnist__adam", 1, [0, 1])]
     assert mnist[1].entries[0].unit == "Adam" and not [b for b in batches if b.run == "twin"]
     assert [(b.rule, b.seeds) for b in baselines] == [("overfit_baseline", [0, 1])]
