@@ -4,12 +4,14 @@ import inspect
 import re
 from pathlib import Path
 
+import jinja2.meta
 import pytest
 from snakemake_runner import run_config
 from test_claims import BOOK, by_table, fabricated_study_tables, fabricated_tables
 
+from dlscratch.captions import _JINJA
 from dlscratch.claims_table import evaluate_claims
-from dlscratch.registry import EXPERIMENTS, FIGURES, SECTIONS, caption, drawn_figures, table_source
+from dlscratch.registry import CLAIMS, EXPERIMENTS, FIGURES, SECTIONS, caption, drawn_figures, table_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,9 +49,16 @@ def test_figure_entry_is_complete(figure):
 
 
 def test_claims_a_figure_illustrates_exist():
-    ids = set(evaluate_claims({**by_table(fabricated_tables()), **fabricated_study_tables()}, BOOK)["claim"])
-    for figure in FIGURES.values():
-        assert set(figure.claims) <= ids, figure.stem
+    declared = {i for claims in CLAIMS for i in claims.ids}
+    for figure in FIGURES.values():  # the registry refuses a figure whose claims no section makes
+        assert set(figure.claims) <= declared, figure.stem
+    # and a section's claims make the ids they declare (those whose tables test_claims fabricates)
+    tables = {**by_table(fabricated_tables()), **fabricated_study_tables()}
+    made = set(evaluate_claims(tables, BOOK)["claim"])
+    fabricated = [claims for claims in CLAIMS if set(claims.experiments) <= set(tables)]
+    assert len(fabricated) >= 9  # the chapter's five sections and the four studies
+    for claims in fabricated:
+        assert set(claims.ids) <= made, claims.function.__name__
 
 
 def test_experiments_share_one_signature():
@@ -71,11 +80,39 @@ def test_every_caption_renders_from_its_settings(configfiles):
     for d in drawn:
         experiment = EXPERIMENTS[d.figure.experiment]
         seeds = config[experiment.seeds_key]
-        text = caption(d.figure, config[d.figure.experiment], d.variants, seeds, d.band, **found.get(d.stem, {}))
+        # what a drawing finds in the data: these figures' as above, any other's a stand-in
+        wanted = jinja2.meta.find_undeclared_variables(_JINJA.parse(" ".join(d.figure.caption.split())))
+        found_here = {**{name: Found() for name in wanted - {"settings", "variants", "seeds", "band"}},
+                      **found.get(d.stem, {})}
+        text = caption(d.figure, config[d.figure.experiment], d.variants, seeds, d.band, **found_here)
         label = d.figure.number if experiment.study else f"Fig {d.figure.number}"
         assert text.startswith(f"{label}: ") and "{" not in text, d.stem
         assert "  " not in text and ". ." not in text, text
         assert (f"Seed {seeds[0]}." in text) == (experiment.seeded and not d.band and not experiment.study), d.stem
+
+
+class Found:
+    """A stand-in for a value a drawing finds in the data, whatever a caption does with it."""
+
+    def __str__(self):
+        return "0.5"
+
+    def __format__(self, spec):
+        return format(0.5, spec)
+
+    def __getitem__(self, key):
+        return self
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
+    def __iter__(self):
+        return iter([self])
+
+    def __len__(self):
+        return 1
 
 
 def test_captions_follow_the_settings():

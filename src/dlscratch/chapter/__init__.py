@@ -11,5 +11,5 @@ declarations; nothing else lists them. To add an experiment, add it to its secti
 - ``batchnorm``       6.3 Batch Normalization
 - ``regularization``  6.4 Regularization: overfitting, weight decay, Dropout
 - ``search``          6.5 Hyperparameter validation: random search
-- ``study_*``         the four studies beyond the book (`snakemake studies`)
+- ``study_*``         the studies beyond the book (`snakemake studies`)
 """

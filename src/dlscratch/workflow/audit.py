@@ -80,9 +80,10 @@ class Audit:
             refuse(f"verify: results/ holds no run of these settings yet: run the workflow first (`{self.rerun}`)")
         lines, ok = verify_report(jobs, schemas, leftovers(self.written_files(), self.store),
                                   self.invocation.command("prune"))
-        os.makedirs("results/logs", exist_ok=True)
-        with open("results/logs/verify.log", "w") as log:
-            log.write("\n".join(lines) + "\n")
+        if not self.invocation.dryrun:  # a dry run writes nothing into results/
+            os.makedirs("results/logs", exist_ok=True)
+            with open("results/logs/verify.log", "w") as log:
+                log.write("\n".join(lines) + "\n")
         if not ok:
             refuse("\n".join(lines))
         print("\n".join(lines), file=sys.stderr)
