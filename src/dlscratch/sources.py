@@ -167,8 +167,9 @@ def _targets(node, module, is_package, package_dir):
 
 
 @cache
-def _parsed(path):
-    return _without_docstrings(ast.parse(Path(path).read_bytes()))
+def _clean(source):
+    """The syntax tree of ``source`` without docstrings, parsed once (never changed after)."""
+    return _without_docstrings(ast.parse(source))
 
 
 def _section(module):
@@ -203,16 +204,27 @@ def job_modules(modules, entries=(), scripts=(), package_dir=PACKAGE_DIR):
         todo += [(parent, None) for parent in _parents(module)]
         is_package = path.name == "__init__.py"
         if section:
-            rest, defs = reached(_parsed(str(path)), found[module])
-            statements = rest + defs
+            todo += _section_targets(module, path.read_bytes(), frozenset(found[module]), package_dir)
         else:
-            statements = list(ast.walk(ast.parse(_import_statements(path.read_text()))))
+            todo += _module_targets(module, path.read_text(), is_package, package_dir)
             todo += [(m, ()) for m in _package_modules(DYNAMIC[module], package_dir)] if module in DYNAMIC else []
-        for node in statements:
-            for inner in ast.walk(node) if section else [node]:
-                if isinstance(inner, (ast.Import, ast.ImportFrom)):
-                    todo += _targets(inner, module, is_package, package_dir)
     return dict(sorted(found.items()))
+
+
+@cache
+def _section_targets(module, source, names, package_dir):
+    """[(module, names or None)] that the definitions of a section's ``module`` (its ``source``)
+    reached from ``names`` import."""
+    rest, defs = reached(_clean(source), names)
+    return [t for node in rest + defs for inner in ast.walk(node) if isinstance(inner, (ast.Import, ast.ImportFrom))
+            for t in _targets(inner, module, False, package_dir)]
+
+
+@cache
+def _module_targets(module, source, is_package, package_dir):
+    """[(module, names or None)] that the import statements of ``module`` (its ``source``) import."""
+    return [t for node in ast.walk(ast.parse(_import_statements(source)))
+            if isinstance(node, (ast.Import, ast.ImportFrom)) for t in _targets(node, module, is_package, package_dir)]
 
 
 def job_code(modules, entries=(), scripts=(), package_dir=PACKAGE_DIR):
@@ -276,6 +288,7 @@ def _names(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
+@cache  # by the node itself: a tree of _clean's is parsed once and kept
 def _global_names(node):
     """The module-level names a top-level definition can use: what its decorators, defaults,
     annotations and bases name, and the global names of its body and of every function or
@@ -288,7 +301,7 @@ def _global_names(node):
         table = tables.pop()
         names |= {s.get_name() for s in table.get_symbols() if s.is_global()}
         tables.extend(table.get_children())
-    return names
+    return frozenset(names)
 
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -338,7 +351,7 @@ def reached(tree, entries):
 
 @cache
 def _entries_hash(source, entries):
-    rest, defs = reached(_without_docstrings(ast.parse(source)), entries)
+    rest, defs = reached(_clean(source), entries)
     return hashlib.sha256(ast.dump(ast.Module(body=rest + defs, type_ignores=[])).encode()).hexdigest()
 
 
