@@ -224,6 +224,15 @@ def test_a_new_caption_redraws_only_its_experiments_figures(project, tmp_path):
     assert planned_rules(work) == {"plot_batchnorm", "index"}  # the declaration reaches no claims, no training
 
 
+def test_a_figures_new_axis_redraws_only_its_experiments_figures(project, tmp_path):
+    work = copy_with_results(project, tmp_path)
+    section = work / "src" / "dlscratch" / "chapter" / "optimizers.py"
+    text = section.read_text()
+    assert text.count('LOSS_STYLE = {"column": "optimizer", "ylim": (0, 1)}') == 1
+    section.write_text(text.replace('"ylim": (0, 1)}', '"ylim": (0, 2.5)}'))
+    assert planned_rules(work) == {"plot_optimizer_mnist", "index"}  # Fig 6-9's axes: no training, no claims
+
+
 def test_a_claims_new_wording_reruns_only_the_claims(project, tmp_path):
     work = copy_with_results(project, tmp_path)
     section = work / "src" / "dlscratch" / "chapter" / "batchnorm.py"
