@@ -215,32 +215,23 @@ def test_plotting_change_reruns_only_plotting(project, tmp_path, path):
     assert planned_rules(work) == PLOTS | {"index"}
 
 
-def test_a_new_caption_redraws_only_its_experiments_figures(project, tmp_path):
+@pytest.mark.parametrize("section, old, new, rules", [
+    # a caption: the declaration reaches no claims, no training
+    ("batchnorm", '"Batch Norm makes learning faster"', '"Batch Norm learns faster"', {"plot_batchnorm", "index"}),
+    # Fig 6-9's axes: no training, no claims
+    ("optimizers", 'LOSS_STYLE = {"column": "optimizer", "ylim": (0, 1)}',
+     'LOSS_STYLE = {"column": "optimizer", "ylim": (0, 2.5)}', {"plot_optimizer_mnist", "index"}),
+    # a claim's wording: no training, no figure
+    ("batchnorm", '"Without BN, learning fails unless the weight scale is good"',
+     '"Without BN, learning fails unless the scale is good"', {"claims", "index"}),
+], ids=["caption", "axis", "claim_wording"])
+def test_a_section_edit_reruns_only_what_reaches_it(project, tmp_path, section, old, new, rules):
     work = copy_with_results(project, tmp_path)
-    section = work / "src" / "dlscratch" / "chapter" / "batchnorm.py"
-    text = section.read_text()
-    assert text.count('"Batch Norm makes learning faster"') == 1
-    section.write_text(text.replace('"Batch Norm makes learning faster"', '"Batch Norm learns faster"'))
-    assert planned_rules(work) == {"plot_batchnorm", "index"}  # the declaration reaches no claims, no training
-
-
-def test_a_figures_new_axis_redraws_only_its_experiments_figures(project, tmp_path):
-    work = copy_with_results(project, tmp_path)
-    section = work / "src" / "dlscratch" / "chapter" / "optimizers.py"
-    text = section.read_text()
-    assert text.count('LOSS_STYLE = {"column": "optimizer", "ylim": (0, 1)}') == 1
-    section.write_text(text.replace('"ylim": (0, 1)}', '"ylim": (0, 2.5)}'))
-    assert planned_rules(work) == {"plot_optimizer_mnist", "index"}  # Fig 6-9's axes: no training, no claims
-
-
-def test_a_claims_new_wording_reruns_only_the_claims(project, tmp_path):
-    work = copy_with_results(project, tmp_path)
-    section = work / "src" / "dlscratch" / "chapter" / "batchnorm.py"
-    text = section.read_text()
-    assert text.count('"Without BN, learning fails unless the weight scale is good"') == 1
-    section.write_text(text.replace('"Without BN, learning fails unless the weight scale is good"',
-                                    '"Without BN, learning fails unless the scale is good"'))
-    assert planned_rules(work) == {"claims", "index"}  # no training, no figure
+    path = work / "src" / "dlscratch" / "chapter" / f"{section}.py"
+    text = path.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+    assert planned_rules(work) == rules
 
 
 BATCHNORM_AND_DOWNSTREAM = {"batchnorm", "plot_batchnorm", "tables", "claims", "index"}

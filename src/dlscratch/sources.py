@@ -265,7 +265,7 @@ def _without_docstrings(tree):
 
 @cache
 def _code_hash(source):
-    return hashlib.sha256(ast.dump(_without_docstrings(ast.parse(source))).encode()).hexdigest()
+    return hashlib.sha256(ast.dump(_clean(source)).encode()).hexdigest()
 
 
 def code_hash(source):
