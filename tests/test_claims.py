@@ -352,9 +352,9 @@ def test_an_interval_over_one_seed_reads_plainly():
 # --------------------------------------------------------------------------- the studies' measures
 
 
-@pytest.mark.parametrize("low, high, expected", [(-0.002, 0.004, "holds"), (0.001, 0.007, "mixed"),
-                                                 (-0.009, -0.001, "mixed"), (0.006, 0.02, "does not hold"),
-                                                 (-0.02, -0.005, "does not hold"), (-0.01, 0.01, "mixed")])
+@pytest.mark.parametrize("low, high, expected", [(-0.002, 0.004, "holds"), (0.001, 0.007, "inconclusive"),
+                                                 (-0.009, -0.001, "inconclusive"), (0.006, 0.02, "does not hold"),
+                                                 (-0.02, -0.005, "does not hold"), (-0.01, 0.01, "inconclusive")])
 def test_an_equivalence_holds_only_when_its_interval_lies_within_the_margin(low, high, expected):
     from dlscratch.claims import equivalence_verdict
 
@@ -371,7 +371,10 @@ def test_an_equivalence_row_is_the_90_percent_t_interval_of_the_paired_differenc
     assert row["ci95_high"] == pytest.approx(0.0015 + half, abs=1e-9)
     assert (row["verdict"], row["holds_in"], row["interval"]) == ("holds", "3/3", "TOST: 90% t, over seeds")
     near = _equivalence_row("study 1", "s", "q", {0: 0.004, 1: 0.006, 2: 0.005}, 0.005)
-    assert (near["verdict"], near["holds_in"]) == ("mixed", "1/3")
+    assert (near["verdict"], near["holds_in"]) == ("inconclusive", "1/3")
+    # every seed inside the margin, but the interval of the mean reaches past it: not shown either way
+    inside = _equivalence_row("study 1", "s", "q", {0: 0.003, 1: 0.004, 2: 0.0045}, 0.005)
+    assert (inside["verdict"], inside["holds_in"]) == ("inconclusive", "3/3") and inside["ci95_high"] > 0.005
     far = _equivalence_row("study 1", "s", "q", {0: 0.010, 1: 0.012, 2: 0.011}, 0.005)
     assert far["verdict"] == "does not hold"
     assert _equivalence_row("study 1", "s", "q", {0: 0.001}, 0.005)["verdict"] == "not measured"

@@ -2,7 +2,8 @@
 
 Each claim is measured per seed as one number; a condition on that number says whether
 the claim holds in that seed. The verdict is **holds** when it holds in every seed,
-**does not hold** when it holds in none, **mixed** otherwise; **not measured** when the
+**does not hold** when it holds in none, **mixed** otherwise (an equivalence whose interval
+straddles its margin is **inconclusive**: neither equal nor different is shown); **not measured** when the
 configuration lacks a variant the claim compares; **diverged** when a compared variant
 diverged in some seed (the row says in how many, and gives the verdict over the others).
 Variants are found by what they are (``dlscratch.variants``), not by label, and the claim
@@ -43,7 +44,7 @@ def t_interval(values, confidence=0.95):
     return mean, mean - half, mean + half
 
 
-VERDICTS = ("holds", "does not hold", "mixed", "not measured", "diverged")
+VERDICTS = ("holds", "does not hold", "mixed", "inconclusive", "not measured", "diverged")
 
 
 def verdict(flags):
@@ -100,13 +101,13 @@ def equivalence_verdict(low, high, margin):
     """The verdict of an equivalence claim from the 90% interval [low, high] of a difference:
     **holds** (equivalent: both one-sided tests at 5% reject a difference of ``margin`` or more,
     the interval lies within ±margin), **does not hold** (the interval lies beyond the margin on
-    one side: a difference of at least the margin), **mixed** (it straddles a margin: neither
-    is shown)."""
+    one side: a difference of at least the margin), **inconclusive** (it straddles a margin:
+    neither is shown, whatever each seed says; not "mixed", which says the seeds disagree)."""
     if -margin < low and high < margin:
         return "holds"
     if low >= margin or high <= -margin:
         return "does not hold"
-    return "mixed"
+    return "inconclusive"
 
 
 def equivalence_row(claim, statement, quantity, per_seed, margin, detail=""):

@@ -84,7 +84,8 @@ def read_claims(path):
 
 MARKDOWN_HEAD = """# Chapter 6's claims, checked
 
-Verdict: **holds** in every seed, **does not hold** in any, or **mixed**; **not measured** where the settings
+Verdict: **holds** in every seed, **does not hold** in any, or **mixed**; an equivalence ("the same within
+±margin") is **inconclusive** where its 90% interval straddles the margin; **not measured** where the settings
 lack a variant the claim compares; **diverged** where a compared variant diverged in some seed (with the verdict
 over the others). Interval: 95% Student-t interval of the mean over seeds (paired differences where two variants
 are compared: within a seed they share initial weights and minibatches).

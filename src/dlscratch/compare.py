@@ -110,7 +110,7 @@ table{border-collapse:collapse;margin:0.4em 0}td,th{border:1px solid #ccc;paddin
 vertical-align:top}
 tr.differs td{background:#fff1d6} tr.differs td.first{border-left:4px solid #e0a000}
 .v{font-weight:bold;padding:0 5px;border-radius:3px;white-space:nowrap}
-.holds{background:#d4edda}.does-not-hold{background:#f8d7da}.mixed{background:#fff3cd}
+.holds{background:#d4edda}.does-not-hold{background:#f8d7da}.mixed{background:#fff3cd}.inconclusive{background:#e8e0f5}
 .not-measured{background:#e2e3e5}.diverged{background:#f5c6cb}.absent{background:#eee}
 .changed{outline:2px solid #e0a000}
 .figs td{width:440px} .figs img{width:440px;border:1px solid #eee}

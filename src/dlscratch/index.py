@@ -84,7 +84,7 @@ figcaption{font-size:82%;color:#333}
 .claims{flex:1;min-width:340px;font-size:85%}
 .claims li{margin:0 0 0.6em}
 .v{font-weight:bold;padding:0 5px;border-radius:3px;white-space:nowrap}
-.holds{background:#d4edda}.does-not-hold{background:#f8d7da}.mixed{background:#fff3cd}
+.holds{background:#d4edda}.does-not-hold{background:#f8d7da}.mixed{background:#fff3cd}.inconclusive{background:#e8e0f5}
 .not-measured{background:#e2e3e5}.diverged{background:#f5c6cb}
 table{border-collapse:collapse;margin:0.4em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:82%;text-align:left;
 vertical-align:top}
