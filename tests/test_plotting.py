@@ -64,7 +64,7 @@ def paths_table():
 
 def test_plot_paths_grid_of_four():
     paths = paths_table()
-    fig = plot_paths(paths, ["SGD", "Momentum", "AdaGrad", "Adam"], ncols=2)
+    fig, _ = plot_paths(paths, ["SGD", "Momentum", "AdaGrad", "Adam"], ncols=2)
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 4
     assert titles(fig) == ["SGD (lr=0.95)", "Momentum (lr=0.1)", "AdaGrad (lr=1.5)", "Adam (lr=0.3)"]
@@ -76,10 +76,20 @@ def test_plot_paths_grid_of_four():
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "y")
 
 
+def test_a_path_that_ends_outside_the_books_box_grows_the_box_and_the_caption_says_so():
+    paths = paths_table()
+    sgd = paths.optimizer == "SGD"
+    paths.loc[sgd, "y"] = 2.0 * 1.1 ** paths.loc[sgd, "step"]  # ends at 2 * 1.1**30 = 34.9
+    fig, found = plot_paths(paths, ["SGD", "Adam"], ncols=2)
+    for ax in fig.axes:  # the same box on every panel
+        assert ax.get_xlim() == (-10, 10) and ax.get_ylim()[0] == -10 and ax.get_ylim()[1] >= 2.0 * 1.1**30
+    assert found["axis"].startswith("The y axis grows to -10–") and "where SGD ends" in found["axis"]
+
+
 def test_plot_paths_diverged_path_is_flagged():
     paths = paths_table()
     paths.loc[(paths.optimizer == "SGD") & (paths.step > 10), ["x", "y"]] = np.nan
-    fig = plot_paths(paths, ["SGD"], ncols=1)
+    fig, _ = plot_paths(paths, ["SGD"], ncols=1)
     assert len(fig.axes) == 1
     assert fig.axes[0].get_title() == "SGD (lr=0.95) (diverged)"
 
@@ -89,7 +99,7 @@ def test_plot_paths_diverged_path_is_flagged():
 
 def test_plot_loss_curves_draws_smoothed_losses(rng):
     loss = loss_table(rng, ["SGD", "Momentum", "AdaGrad", "Adam"])
-    fig = plot_loss_curves(loss, "optimizer", ["SGD", "Momentum", "AdaGrad", "Adam"], ylim=(0, 1))
+    fig, _ = plot_loss_curves(loss, "optimizer", ["SGD", "Momentum", "AdaGrad", "Adam"], ylim=(0, 1))
     (ax,) = fig.axes
     assert len(ax.lines) == 4
     assert legend_labels(ax) == ["SGD", "Momentum", "AdaGrad", "Adam"]
@@ -99,9 +109,23 @@ def test_plot_loss_curves_draws_smoothed_losses(rng):
     assert ax.get_ylim() == (0, 1) and ax.get_xlabel() == "iterations" and ax.get_ylabel() == "loss"
 
 
+def test_a_loss_axis_keeps_the_chapters_range_where_the_curves_end_inside_it_and_grows_where_they_do_not(rng):
+    loss = loss_table(rng, ["SGD", "Adam"])
+    fig, found = plot_loss_curves(loss, "optimizer", ["SGD", "Adam"], ylim=(0, 3))
+    assert fig.axes[0].get_ylim() == (0, 3) and found == {"axis": ""}
+    high = loss.assign(loss=loss["loss"] + np.where(loss.optimizer == "Adam", 5.0, 0.0))  # Adam ends above 3
+    fig, found = plot_loss_curves(high, "optimizer", ["SGD", "Adam"], ylim=(0, 3))
+    low, top = fig.axes[0].get_ylim()
+    adam = smooth_curve(high.loc[high.optimizer == "Adam", "loss"].to_numpy())
+    assert low == 0 and top >= adam.max() > 3  # every curve whole on the axis
+    assert found["axis"].startswith(f"The loss axis grows to 0–{top:.3g}") and "where Adam ends" in found["axis"]
+    band, found = plot_loss_band(high.assign(seed=0), "optimizer", ["SGD", "Adam"], ylim=(0, 3))
+    assert band.axes[0].get_ylim()[1] > 3 and "Adam" in found["axis"]
+
+
 def test_plot_loss_curves_sorts_by_iteration(rng):
     loss = loss_table(rng, ["SGD"])
-    fig = plot_loss_curves(loss.sample(frac=1, random_state=0), "optimizer", ["SGD"], ylim=(0, 3))
+    fig, _ = plot_loss_curves(loss.sample(frac=1, random_state=0), "optimizer", ["SGD"], ylim=(0, 3))
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), smooth_curve(loss["loss"]))
 
 
@@ -109,7 +133,7 @@ def test_plot_loss_curves_diverged_run_smooths_finite_prefix(rng):
     loss = loss_table(rng, ["SGD", "Adam"])
     sgd = loss.optimizer == "SGD"
     loss.loc[sgd & (loss.iteration > 30), "loss"] = np.nan
-    fig = plot_loss_curves(loss.rename(columns={"optimizer": "init"}), "init", ["SGD", "Adam"], ylim=(0, 3))
+    fig, _ = plot_loss_curves(loss.rename(columns={"optimizer": "init"}), "init", ["SGD", "Adam"], ylim=(0, 3))
     (ax,) = fig.axes
     assert legend_labels(ax) == ["SGD (diverged)", "Adam"]
     y = ax.lines[0].get_ydata()
@@ -120,14 +144,14 @@ def test_plot_loss_curves_diverged_run_smooths_finite_prefix(rng):
 def test_plot_loss_curves_survives_immediate_divergence(rng):
     loss = loss_table(rng, ["SGD"])
     loss.loc[loss.iteration > 3, "loss"] = np.nan  # too short to smooth: drawn as is
-    fig = plot_loss_curves(loss, "optimizer", ["SGD"], ylim=(0, 3))
+    fig, _ = plot_loss_curves(loss, "optimizer", ["SGD"], ylim=(0, 3))
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata()[:3], loss["loss"][:3])
 
 
 def test_plot_loss_band_mean_and_title(rng):
     loss = loss_table(rng, ["SGD", "Adam"], seeds=(0, 1, 2))
     loss.loc[(loss.optimizer == "Adam") & (loss.seed == 2) & (loss.iteration > 40), "loss"] = np.nan
-    fig = plot_loss_band(loss, "optimizer", ["SGD", "Adam"], ylim=(0, 3))
+    fig, _ = plot_loss_band(loss, "optimizer", ["SGD", "Adam"], ylim=(0, 3))
     (ax,) = fig.axes
     assert ax.get_title() == "mean and min–max over 3 seeds"
     assert len(ax.lines) == 2 and len(ax.collections) == 2
@@ -324,7 +348,7 @@ def test_plot_random_search_scatter():
 @pytest.fixture(scope="module")
 def small_figure():
     rng = np.random.default_rng(1)
-    return plot_loss_curves(loss_table(rng, ["SGD"]), "optimizer", ["SGD"], ylim=(0, 3))
+    return plot_loss_curves(loss_table(rng, ["SGD"]), "optimizer", ["SGD"], ylim=(0, 3))[0]
 
 
 @pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF")])
@@ -429,7 +453,7 @@ def test_fig6_18_draws_the_chosen_scale_or_says_none_was_chosen():
 def test_a_long_label_is_shortened_in_the_legend_and_stays_inside_the_figure(rng):
     long = "L" * 300
     loss = loss_table(rng, [long, "$x$ 1"])
-    fig = plot_loss_curves(loss, "optimizer", [long, "$x$ 1"], ylim=(0, 1))
+    fig, _ = plot_loss_curves(loss, "optimizer", [long, "$x$ 1"], ylim=(0, 1))
     (ax,) = fig.axes
     assert legend_labels(ax) == ["L" * 39 + "…", r"\$x\$ 1"]  # mathtext's $ shown as it is
     fig.canvas.draw()  # (the Agg canvas of matplotlib.figure.Figure, no pyplot)

@@ -40,7 +40,9 @@ def label(number):
 
 def render(number, title, template, **context):
     """'Fig <number>: <title>. <the template, filled from context>' ('Study 1a: ...' for a study)."""
-    return f"{label(number)}: {title}. " + _template(template).render(**context)
+    text = f"{label(number)}: {title}. " + _template(template).render(**context)
+    # what the drawing had to change to show the data (an axis grown past the chapter's range)
+    return text + (" " + context["axis"] if context.get("axis") else "")
 
 
 # Pieces of caption templates that several sections' figures share.

@@ -137,33 +137,61 @@ def save_figure(fig, path):
 # --------------------------------------------------------------------------- loss curves
 
 
-def loss_axes(ax, ylim):
+def shown_range(fixed, series, what):
+    """The range of an axis that the chapter fixes (``fixed``: Fig 6-9's loss 0–1), kept where
+    every series of ``series`` ({label: values}) ends inside it, else grown to hold all their
+    finite values (so no plot is empty because of its axis); and the caption's sentence saying
+    so ("" when kept)."""
+    low, high = fixed
+    outside = [label for label, values in series.items()
+               if (finite := np.asarray(values, dtype=np.float64)[np.isfinite(values)]).size
+               and not low <= finite[-1] <= high]
+    if not outside:
+        return (low, high), ""
+    values = np.concatenate([np.asarray(v, dtype=np.float64) for v in series.values()])
+    values = values[np.isfinite(values)]
+    grown = (min(low, float(values.min())), max(high, float(values.max())))
+    pad = 0.03 * (grown[1] - grown[0])
+    grown = (grown[0] - pad if grown[0] < low else low, grown[1] + pad if grown[1] > high else high)
+    names = ", ".join(outside[:4]) + (f" and {len(outside) - 4} more" if len(outside) > 4 else "")
+    return grown, (f"The {what} axis grows to {grown[0]:.3g}–{grown[1]:.3g}: the chapter's {low:g}–{high:g} would hide "
+                   f"where {names} end{'s' if len(outside) == 1 else ''}.")
+
+
+def loss_axes(ax, ylim, series):
+    """The loss axes of Figs 6-9 and 6-15: the chapter's range ``ylim`` unless the curves
+    ``series`` ({label: smoothed values}) end outside it (``shown_range``); returns the
+    caption's sentence about the axis."""
+    ylim, note = shown_range(ylim, series, "loss")
     ax.set(xlabel="iterations", ylabel="loss", ylim=ylim)
     ax.legend()
+    return note
 
 
 def plot_loss_curves(loss, group, order, ylim):
     """Figs 6-9, 6-15: smoothed training loss, one line per value of ``group`` (in ``order``)."""
     fig, (ax,) = grid(1, 1, panel_size=(6.0, 4.5))
+    series = {}
     for i, name in enumerate(order):
         rows = rows_of(loss, group, name).sort_values("iteration")
         y, diverged = smoothed(rows["loss"])
         label = label_text(name) + (DIVERGED if diverged else "")
         ax.plot(rows["iteration"], y, marker=MARKERS[i % len(MARKERS)], markevery=LOSS_MARKERS_EVERY, label=label)
-    loss_axes(ax, ylim)
-    return fig
+        series[name] = y
+    return fig, {"axis": loss_axes(ax, ylim, series)}
 
 
 def plot_loss_band(loss, group, order, ylim):
     """Several-seed companion of ``plot_loss_curves``: mean of the smoothed curves and their min-max band."""
     fig, (ax,) = grid(1, 1, panel_size=(6.0, 4.5))
+    series = {}
     for name in order:
         x, raw = seed_matrix(rows_of(loss, group, name), "iteration", "loss")
         curves = np.column_stack([smoothed(column)[0] for column in raw.T])
         draw_band(ax, x, curves, label=label_text(name) + diverged_seeds(raw))
+        series[name] = pd.DataFrame(curves).mean(axis=1).to_numpy()
     ax.set_title(f"mean and min–max over {plural(loss['seed'].nunique(), 'seed')}")
-    loss_axes(ax, ylim)
-    return fig
+    return fig, {"axis": loss_axes(ax, ylim, series)}
 
 
 # --------------------------------------------------------------------------- loss curves as figures draw them

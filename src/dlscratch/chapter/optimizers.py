@@ -159,6 +159,9 @@ def plot_paths(paths, optimizers, ncols):
     """Figs 6-3, 6-5 to 6-8: each optimizer's path on the contours of f(x, y) = x**2/20 + y**2."""
     X, Y, Z = _book_function_grid()
     fig, axes = P.grid(len(optimizers), ncols, panel_size=(4.5, 4.0))
+    # the book's box, -10 to 10 on both axes, unless a path ends outside it
+    shown = {axis: P.shown_range((-10, 10), {name: P.rows_of(paths, "optimizer", name).sort_values("step")[axis]
+                                            for name in optimizers}, axis) for axis in ("x", "y")}
     for ax, name in zip(axes, optimizers):
         rows = P.rows_of(paths, "optimizer", name).sort_values("step")
         lrs = rows["lr"].unique()
@@ -168,9 +171,9 @@ def plot_paths(paths, optimizers, ncols):
         ax.contour(X, Y, Z)
         ax.plot(rows["x"], rows["y"], color="red", marker="o", markersize=3)
         ax.plot(0, 0, "+")
-        ax.set(xlim=(-10, 10), ylim=(-10, 10), xlabel="x", ylabel="y")
+        ax.set(xlim=shown["x"][0], ylim=shown["y"][0], xlabel="x", ylabel="y")
         ax.set_title(f"{P.label_text(name)} (lr={lrs[0]:g})" + (P.DIVERGED if diverged else ""))
-    return fig
+    return fig, {"axis": " ".join(note for _, note in shown.values() if note)}
 
 
 def surface(tables, variants, settings):

@@ -99,7 +99,7 @@ def tuned_loss_curves(tables, variants, settings, seeds):
     """Study 1: the Fig 6-9 curves with each optimizer at its best rate (per seed), mean and band."""
     loss, best = tables["loss"], best_rates(tables["summary"])
     fig, (ax,) = P.grid(1, 1, panel_size=(6.0, 4.5))
-    chosen = {}
+    chosen, means = {}, {}
     for i, name in enumerate(settings["optimizers"]):
         picks = best[best["optimizer"] == name]
         chosen[name] = ", ".join(f"{lr:g}" for lr in picks.sort_values("seed")["lr"])
@@ -108,11 +108,11 @@ def tuned_loss_curves(tables, variants, settings, seeds):
             run = loss[(loss["seed"] == pick.seed) & (loss["optimizer"] == name) & np.isclose(loss["lr"], pick.lr)]
             curves.append(P.smoothed(run.sort_values("iteration")["loss"])[0])
         matrix = np.column_stack(curves)
+        means[name] = pd.DataFrame(matrix).mean(axis=1).to_numpy()
         P.draw_band(ax, np.arange(1, len(matrix) + 1), matrix, label=P.label_text(name) + P.diverged_seeds(matrix),
                    marker=P.MARKERS[i % len(P.MARKERS)], markevery=P.LOSS_MARKERS_EVERY)
     ax.set_title(f"each optimizer at its best rate; mean and min–max over {plural(len(seeds), 'seed')}")
-    P.loss_axes(ax, (0, 1))
-    return fig, {"chosen": chosen}
+    return fig, {"chosen": chosen, "axis": P.loss_axes(ax, (0, 1), means)}
 
 
 # --------------------------------------------------------------------------- claims
