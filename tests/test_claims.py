@@ -11,7 +11,8 @@ import copy
 from snakemake_runner import run_config
 
 from dlscratch.chapter.optimizers import function_surface
-from dlscratch.claims import t_interval
+from dlscratch.claims import (Condition, above, at_least, at_most, below, between, equal, strictly_between, t_interval,
+                             within)
 from dlscratch.claims_table import claims_markdown, display_table, evaluate_claims
 from dlscratch.registry import EXPERIMENTS
 
@@ -84,6 +85,24 @@ def test_every_listed_claim_is_present_and_holds_on_favourable_tables():
     assert set(claims["verdict"]) == {"holds"}, claims[claims.verdict != "holds"][["statement", "verdict"]]
     deterministic = claims.claim.isin(["6-1", "6-2", "6-8"])
     assert (claims.loc[~deterministic, "n_seeds"] == 3).all() and (claims.loc[deterministic, "n_seeds"] == 1).all()
+    # every row says the condition its quantity must meet, and the text reads back as that condition
+    for row in claims.itertuples():
+        condition = Condition.parse(row.holds_if)
+        assert condition is not None and condition.text == row.holds_if, row.statement
+        values = [float(v.split(": ")[1]) for v in row.per_seed.split("; ")]
+        assert all(condition(v) for v in values), (row.statement, row.holds_if, values)
+
+
+@pytest.mark.parametrize("condition, text, lines, true, false", [
+    (above(0), "> 0", (0,), 0.1, 0.0), (at_least(0.99), "≥ 0.99", (0.99,), 0.99, 0.98),
+    (below(0.01), "< 0.01", (0.01,), 0.0, 0.01), (at_most(4), "≤ 4", (4,), 4, 4.5), (equal(1), "= 1", (1,), 1.0, 0.5),
+    (between(0.5, 2), "in [0.5, 2]", (0.5, 2), 2, 2.1), (strictly_between(1, 3), "in (1, 3)", (1, 3), 2, 3),
+    (within(0.05), "within ±0.05", (-0.05, 0.05), -0.04, 0.05)])
+def test_a_condition_tests_reads_back_and_gives_its_thresholds(condition, text, lines, true, false):
+    assert condition.text == text and condition.lines == lines and condition(true) and not condition(false)
+    again = Condition.parse(text)
+    assert (again.text, again.lines, again(true), again(false)) == (text, lines, True, False)
+    assert Condition.parse("") is None and Condition.parse("about 3") is None
 
 
 def set_where(table, column, value, **where):

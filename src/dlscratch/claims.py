@@ -18,6 +18,7 @@ helpers here; ``dlscratch.claims_table`` asks every section and writes the table
 """
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,90 @@ def t_interval(values, confidence=0.95):
     return mean, mean - half, mean + half
 
 
+class Condition:
+    """The condition a claim's quantity must meet in a seed, as a value that says what it is:
+    callable on the quantity, shown as text (``holds_if`` in the claims table: "> 0",
+    "≥ 0.99", "in [0.5, 2]", "within ±0.05") and drawn as threshold lines (``lines``) where a
+    figure plots the quantity against a swept setting (``dlscratch.sweeps``)."""
+
+    TESTS = {">": lambda v, a: v > a, "≥": lambda v, a: v >= a, "<": lambda v, a: v < a,
+             "≤": lambda v, a: v <= a, "=": lambda v, a: v == a}
+
+    def __init__(self, op, *bounds):
+        if op not in self.TESTS and op not in ("in", "inside", "within"):
+            raise ValueError(f"unknown condition {op!r}")
+        self.op, self.bounds = op, tuple(float(b) for b in bounds)
+
+    def __call__(self, v):
+        if self.op == "in":
+            return self.bounds[0] <= v <= self.bounds[1]
+        if self.op == "inside":
+            return self.bounds[0] < v < self.bounds[1]
+        if self.op == "within":
+            return abs(v) < self.bounds[0]
+        return self.TESTS[self.op](v, self.bounds[0])
+
+    @property
+    def text(self):
+        b = [f"{x:g}" for x in self.bounds]
+        return {"in": f"in [{b[0]}, {b[-1]}]", "inside": f"in ({b[0]}, {b[-1]})",
+                "within": f"within ±{b[0]}"}.get(self.op, f"{self.op} {b[0]}")
+
+    @classmethod
+    def parse(cls, text):
+        """The condition ``text`` shows (None for an empty or unknown text)."""
+        text = str(text or "").strip()
+        for op, pattern in (("in", r"in \[(\S+), (\S+)\]"), ("inside", r"in \((\S+), (\S+)\)"),
+                            ("within", r"within ±(\S+)"), (None, r"(>|≥|<|≤|=) (\S+)")):
+            found = re.fullmatch(pattern, text)
+            if found:
+                try:
+                    return cls(*found.groups()) if op is None else cls(op, *found.groups())
+                except ValueError:
+                    return None
+        return None
+
+    @property
+    def lines(self):
+        """The thresholds to draw: where the quantity starts or stops meeting the condition."""
+        return (-self.bounds[0], self.bounds[0]) if self.op == "within" else self.bounds
+
+
+def above(x):
+    return Condition(">", x)
+
+
+def at_least(x):
+    return Condition("≥", x)
+
+
+def below(x):
+    return Condition("<", x)
+
+
+def at_most(x):
+    return Condition("≤", x)
+
+
+def equal(x):
+    return Condition("=", x)
+
+
+def between(low, high):
+    """low ≤ v ≤ high."""
+    return Condition("in", low, high)
+
+
+def strictly_between(low, high):
+    """low < v < high."""
+    return Condition("inside", low, high)
+
+
+def within(margin):
+    """|v| < margin."""
+    return Condition("within", margin)
+
+
 VERDICTS = ("holds", "does not hold", "mixed", "inconclusive", "not measured", "diverged")
 
 
@@ -59,13 +144,13 @@ def verdict(flags):
     return "mixed"
 
 
-COLUMNS = ["claim", "statement", "quantity", "per_seed", "n_seeds", "mean", "ci95_low", "ci95_high", "interval",
+COLUMNS = ["claim", "statement", "quantity", "holds_if", "per_seed", "n_seeds", "mean", "ci95_low", "ci95_high", "interval",
            "holds_in", "verdict", "diverged", "verdict_trained", "detail"]
 
 
 def claim_row(claim, statement, quantity, per_seed, condition, deterministic=False, detail="", also=None):
-    """A claims-table row from {seed: value} and a condition value -> bool; ``also`` is an
-    optional {seed: bool} that must hold too.
+    """A claims-table row from {seed: value} and a ``Condition`` (value -> bool, which the
+    row shows as ``holds_if``); ``also`` is an optional {seed: bool} that must hold too.
 
     A seed whose value is NaN has no measurement: a variant it compares diverged there. The
     row is then **diverged**, says how many seeds diverged, and gives in ``verdict_trained``
@@ -83,6 +168,7 @@ def claim_row(claim, statement, quantity, per_seed, condition, deterministic=Fal
         "claim": claim,
         "statement": statement,
         "quantity": quantity,
+        "holds_if": condition.text if isinstance(condition, Condition) else "",
         "per_seed": "; ".join(f"{s}: {per_seed[s]:.4g}" if s in trained else f"{s}: diverged" for s in seeds),
         "n_seeds": len(seeds),
         "mean": mean,
@@ -123,13 +209,13 @@ def equivalence_row(claim, statement, quantity, per_seed, margin, detail=""):
                                                            f"(it has {len(trained)})"),
                 "per_seed": "; ".join(f"{s}: {per_seed[s]:.4g}" for s in trained)}
     mean, low, high = t_interval([per_seed[s] for s in trained], confidence=0.90)
-    within = sum(abs(float(per_seed[s])) < margin for s in trained)
+    inside = sum(abs(float(per_seed[s])) < margin for s in trained)
     over_trained = equivalence_verdict(low, high, margin)
     return {
-        "claim": claim, "statement": statement, "quantity": quantity,
+        "claim": claim, "statement": statement, "quantity": quantity, "holds_if": within(margin).text,
         "per_seed": "; ".join(f"{s}: {per_seed[s]:.4g}" if s in trained else f"{s}: diverged" for s in seeds),
         "n_seeds": len(seeds), "mean": mean, "ci95_low": low, "ci95_high": high,
-        "interval": "TOST: 90% t, over seeds", "holds_in": f"{within}/{len(trained)}",
+        "interval": "TOST: 90% t, over seeds", "holds_in": f"{inside}/{len(trained)}",
         "verdict": "diverged" if n_diverged else over_trained,
         "diverged": f"{n_diverged} of {plural(len(seeds), 'seed')} diverged" if n_diverged else "",
         "verdict_trained": over_trained, "detail": detail,
@@ -138,7 +224,7 @@ def equivalence_row(claim, statement, quantity, per_seed, margin, detail=""):
 
 def not_measured(claim, statement, quantity, missing):
     """A row for a comparison the run cannot make: ``missing`` says what the config lacks."""
-    return {"claim": claim, "statement": statement, "quantity": quantity, "per_seed": "", "n_seeds": 0,
+    return {"claim": claim, "statement": statement, "quantity": quantity, "holds_if": "", "per_seed": "", "n_seeds": 0,
             "mean": math.nan, "ci95_low": math.nan, "ci95_high": math.nan, "interval": "", "holds_in": "",
             "verdict": "not measured", "diverged": "", "verdict_trained": "not measured",
             "detail": f"not measured: {missing}"}

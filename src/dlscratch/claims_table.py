@@ -70,7 +70,7 @@ CLAIMS_SCHEMA = {name: "str" for name in COLUMNS} | {"n_seeds": "int", "mean": "
 
 
 CLAIMS_TABLE_SCHEMA = Schema(CLAIMS_SCHEMA, rows=None, rule="claims",
-                             optional=("quantity", "per_seed", "interval", "holds_in", "diverged", "detail"))
+                             optional=("quantity", "holds_if", "per_seed", "interval", "holds_in", "diverged", "detail"))
 
 
 def read_claims(path):

@@ -7,7 +7,7 @@ import pandas as pd
 from .. import plotting as P
 from ..captions import SEED
 from ..choices import panel_choice
-from ..claims import claim_row, not_measured
+from ..claims import above, at_least, at_most, claim_row, not_measured
 from ..declare import Claims, Experiment, Figure, Section, fixed
 from ..optimizers import make_optimizer
 from ..paired import build_network, diverged_value, epoch_schedule, first_images, train_epochs, used_inputs
@@ -204,17 +204,17 @@ def claims_batchnorm(tables, settings):
         per_seed = {int(c.removeprefix("advantage_")): chosen[c] for c in choice.columns if c.startswith("advantage_")}
         first = claim_row("6-18", f"{statement}: at weight std {chosen['weight_std']:.4g}, BatchNorm's training "
                           f"accuracy on {images} is higher on average over the epochs", quantity, per_seed,
-                          lambda v: v > 0, detail=f"{how}: std {chosen['weight_std']:.4g}, of the "
+                          above(0), detail=f"{how}: std {chosen['weight_std']:.4g}, of the "
                           f"{int(choice['plain_learns'].sum())} where the plain net learns")
     return [
         first,
         claim_row("6-18/6-19", f"BatchNorm reaches higher training accuracy on {images} than no BN in almost every "
                   f"case (at least 3/4 of the {n_scales} weight scales)",
                   f"number of weight scales (of {n_scales}) where BN's final training accuracy is higher",
-                  wins, lambda v: v >= 0.75 * n_scales),
+                  wins, at_least(0.75 * n_scales)),
         claim_row("6-19", "Without BN, learning fails unless the weight scale is good",
                   f"number of weight scales (of {n_scales}) where the plain net reaches 50% training accuracy on "
-                  f"{images} (at most a quarter to hold)", plain_ok, lambda v: v <= 0.25 * n_scales,
+                  f"{images} (at most a quarter to hold)", plain_ok, at_most(0.25 * n_scales),
                   detail="scales where the plain net diverged, per seed: "
                   + "; ".join(f"{s}: {int(diverged.get(s, 0))}" for s in sorted(wins))),
     ]

@@ -8,7 +8,8 @@ import pandas as pd
 
 from .. import plotting as P
 from ..captions import LOSS, PAIRED, SEED
-from ..claims import by_seed, claim_row, missing, not_measured, paired
+from ..claims import (above, at_least, below, between, by_seed, claim_row, missing, not_measured, paired,
+                      within)
 from ..declare import Book, Claims, Every, Experiment, Figure, Section, fixed
 from ..functions import relu, sigmoid
 from ..network import ACTIVATIONS, init_std
@@ -176,17 +177,17 @@ def claims_activations(tables, settings):
     rows = [
         claim("6-10", "Sigmoid, std 1: activations pile up at 0 and 1",
               "fraction of activations below 0.05 or above 0.95, mean over layers (≥ 0.5 to hold)",
-              [("sigmoid", 1.0)], lambda c: layer_mean(c, "extreme"), lambda v: v >= 0.5),
+              [("sigmoid", 1.0)], lambda c: layer_mean(c, "extreme"), at_least(0.5)),
         claim("6-11", "Sigmoid, std 0.01: activations concentrate near 0.5",
               "fraction of activations in (0.4, 0.6), mean over layers (≥ 0.9 to hold)",
-              [("sigmoid", 0.01)], lambda c: layer_mean(c, "frac_0.4_0.6"), lambda v: v >= 0.9),
+              [("sigmoid", 0.01)], lambda c: layer_mean(c, "frac_0.4_0.6"), at_least(0.9)),
     ]
     xavier = label("sigmoid", "xavier")
     outer = layer_mean(xavier, "extreme") if xavier else {}
     rows.append(claim("6-13", "Sigmoid, Xavier: activations spread out, neither piled at the ends nor at 0.5",
                       f"layer-{last} std, Xavier ÷ std 0.01 (≥ 2, with < 10% of activations at the ends, to hold)",
                       [("sigmoid", "xavier"), ("sigmoid", 0.01)],
-                      lambda x, small: ratio(layer_std(x, last), layer_std(small, last)), lambda v: v >= 2,
+                      lambda x, small: ratio(layer_std(x, last), layer_std(small, last)), at_least(2),
                       also={s: outer[s] < 0.1 for s in outer},
                       detail="fraction at the ends (Xavier): " + "; ".join(f"{s}: {v:.3g}" for s, v in outer.items())))
 
@@ -196,11 +197,11 @@ def claims_activations(tables, settings):
     quantity = f"layer-{last} std ÷ layer-1 std"
     rows += [
         claim("6-14", "ReLU, He: the spread of activations stays even across layers", f"{quantity}, He (in [0.5, 2] "
-              "to hold)", [("relu", "he")], depth, lambda v: 0.5 <= v <= 2),
+              "to hold)", [("relu", "he")], depth, between(0.5, 2)),
         claim("6-14", "ReLU, std 0.01: activations collapse toward 0 with depth", f"{quantity}, std 0.01 (< 0.01 to "
-              "hold)", [("relu", 0.01)], depth, lambda v: v < 0.01),
+              "hold)", [("relu", 0.01)], depth, below(0.01)),
         claim("6-14", "ReLU, Xavier: activations shrink with depth", f"{quantity}, Xavier (< 0.8 to hold)",
-              [("relu", "xavier")], depth, lambda v: v < 0.8),
+              [("relu", "xavier")], depth, below(0.8)),
     ]
     return rows
 
@@ -223,7 +224,7 @@ def claims_init(tables, settings):
     else:
         rows.append(claim_row("6-15", statement, quantity,
                               {s: v - LN10 for s, v in by_seed(summary, "tail_loss", init=small).items()},
-                              lambda v: abs(v) < 0.05))
+                              within(0.05)))
     statement = f"{_named('He', he)} learns faster than {_named('Xavier', xavier)}"
     quantity = f"paired difference of mean loss over all iterations, {xavier or 'Xavier'} − {he or 'He'}"
     if he is None or xavier is None:
@@ -232,7 +233,7 @@ def claims_init(tables, settings):
                                                                   if found is None])))
     else:
         rows.append(claim_row("6-15", statement, quantity, paired(summary, "mean_loss", xavier, he, "init"),
-                              lambda v: v > 0))
+                              above(0)))
     return rows
 
 

@@ -8,7 +8,8 @@ import pandas as pd
 
 from .. import plotting as P
 from ..captions import LOSS, PAIRED
-from ..claims import BOOK_NAMES, book_optimizers, claim_row, hyper, missing, not_measured, paired
+from ..claims import (BOOK_NAMES, above, at_least, book_optimizers, claim_row, hyper, missing, not_measured,
+                      paired)
 from ..declare import BOOK_OPTIMIZER_NAMES, Book, Claims, Every, Experiment, Figure, Others, Section, fixed
 from ..optimizers import make_optimizer
 from ..paired import TAIL, first_images, loss_curve_schemas, paired_loss_curves
@@ -205,12 +206,12 @@ def claims_function(tables, settings):
     return [
         claim_row("6-1", "f is a bowl stretched along x: its contour f = 1 is much wider along x than along y (√20 ≈ "
                   "4.5 times)", "width ÷ height of the grid points where f ≤ 1 (≥ 2 to hold)", {0: stretch},
-                  lambda v: v >= 2, deterministic=True, detail=f"{len(inside)} grid points with f ≤ 1"),
+                  at_least(2), deterministic=True, detail=f"{len(inside)} grid points with f ≤ 1"),
         claim_row("6-2", "The gradient points mostly along y", "fraction of arrows of −∇f whose y part is the larger "
-                  "(≥ 0.5 to hold)", {0: along_y}, lambda v: v >= 0.5, deterministic=True,
+                  "(≥ 0.5 to hold)", {0: along_y}, at_least(0.5), deterministic=True,
                   detail=f"{len(arrows)} arrows"),
         claim_row("6-2", "Most arrows of −∇f do not point at the minimum (0, 0)", "fraction of arrows more than 5° "
-                  "off the direction to (0, 0) (≥ 0.5 to hold)", {0: off}, lambda v: v >= 0.5, deterministic=True,
+                  "off the direction to (0, 0) (≥ 0.5 to hold)", {0: off}, at_least(0.5), deterministic=True,
                   detail=f"{len(arrows)} arrows; on the axes they point straight at it"),
     ]
 
@@ -231,7 +232,7 @@ def claims_paths(tables, settings):
     margin = float(others.min() - final[ada])
     detail = "final f: " + ", ".join(f"{label} ({hyper(settings['optimizers'][label])}) {final[label]:.3g}"
                                      for label in labels)
-    return [claim_row("6-8", statement, quantity, {0: margin}, lambda v: v > 0, deterministic=True, detail=detail)]
+    return [claim_row("6-8", statement, quantity, {0: margin}, above(0), deterministic=True, detail=detail)]
 
 
 def claims_optimizers(tables, settings):
@@ -255,9 +256,9 @@ def claims_optimizers(tables, settings):
             continue
         tests = summary.groupby("optimizer")["test_acc"].mean()
         rows.append(claim_row("6-9", faster, quantity, paired(summary, "tail_loss", sgd, label, "optimizer"),
-                              lambda v: v > 0))
+                              above(0)))
         rows.append(claim_row("6-9", higher, quantity_acc, paired(summary, "test_acc", label, sgd, "optimizer"),
-                              lambda v: v > 0,
+                              above(0),
                               detail=f"mean test accuracy {label} {tests[label]:.4f}, {sgd} {tests[sgd]:.4f}"))
     others = [book[n] for n in BOOK_OPTIMIZER_NAMES if n in book and n != "adagrad"]
     ada = book.get("adagrad", "AdaGrad")
@@ -271,7 +272,7 @@ def claims_optimizers(tables, settings):
     for seed, rows_ in summary.groupby("seed"):
         mean_loss = dict(zip(rows_["optimizer"], rows_["mean_loss"]))
         per_seed[seed] = min(mean_loss[n] for n in others) - mean_loss[ada]
-    rows.append(claim_row("6-9", statement, quantity, per_seed, lambda v: v > 0))
+    rows.append(claim_row("6-9", statement, quantity, per_seed, above(0)))
     return rows
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import plotting as P
 from ..captions import SEED
-from ..claims import claim_row, missing, not_measured
+from ..claims import above, at_least, below, claim_row, missing, not_measured
 from ..declare import Book, Claims, Experiment, Figure, Others, Section
 from ..optimizers import make_optimizer
 from ..paired import build_network, diverged_value, epoch_schedule, first_images, train_epochs, used_inputs
@@ -249,18 +249,18 @@ def claims_regularization(tables, settings):
     else:
         base = _final(decay[np.isclose(decay["weight_decay"], baseline)])
         gap0 = _gap(base)
-        rows.append(claim_row(*statements[0], dict(zip(base["seed"], base["train_acc"])), lambda v: v >= 0.99))
-        rows.append(claim_row(*statements[1], gap0, lambda v: v >= 0.2))
+        rows.append(claim_row(*statements[0], dict(zip(base["seed"], base["train_acc"])), at_least(0.99)))
+        rows.append(claim_row(*statements[1], gap0, at_least(0.2)))
         for lam in others:
             gap = _gap(_final(decay[np.isclose(decay["weight_decay"], lam)]))
             rows.append(claim_row("6-21", f"Weight decay λ = {lam:g} shrinks the train–test gap",
                                   f"paired difference of final gap, λ = 0 − λ = {lam:g}",
-                                  {s: gap0[s] - gap[s] for s in gap if s in gap0}, lambda v: v > 0))
+                                  {s: gap0[s] - gap[s] for s in gap if s in gap0}, above(0)))
     for lam in others:
         final = _final(decay[np.isclose(decay["weight_decay"], lam)])
         rows.append(claim_row("6-21", f"With weight decay λ = {lam:g}, training accuracy on {images} stays below "
                               "100%", "final training accuracy", dict(zip(final["seed"], final["train_acc"])),
-                              lambda v: v < 1.0))
+                              below(1.0)))
     if not others:
         rows.append(not_measured("6-21", "Weight decay shrinks the train–test gap", "paired difference of final gap",
                                  "weight_decay.lambdas has no λ other than 0"))
@@ -271,7 +271,7 @@ def claims_regularization(tables, settings):
                           f"{settings_dropout['train_size']} training images",
                           "paired difference of final gap, without − with Dropout",
                           {s: gaps["without"][s] - gaps["with"][s] for s in gaps["with"] if s in gaps["without"]},
-                          lambda v: v > 0))
+                          above(0)))
     return rows
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import plotting as P
 from ..captions import SEED
-from ..claims import claim_row
+from ..claims import at_least, claim_row
 from ..declare import Claims, Experiment, Figure, Section, fixed
 from ..optimizers import make_optimizer
 from ..paired import build_network, diverged_value, epoch_schedule, train_epochs, used_inputs
@@ -219,11 +219,11 @@ def claims_search(tables, settings, top=5):
     of = f"at least {need} of the top {top} of {settings['trials']} trials"
     return [
         claim_row("6-24", f"The best trials have lr within 1e-3–1e-2 ({of})",
-                  f"fraction of the top-{top} trials with lr in [1e-3, 1e-2]", lr_in, lambda v: v >= need / top,
+                  f"fraction of the top-{top} trials with lr in [1e-3, 1e-2]", lr_in, at_least(need / top),
                   detail=where),
         claim_row("6-24", f"The best trials have weight decay within 1e-8–1e-6 ({of})",
                   f"fraction of the top-{top} trials with weight decay in [1e-8, 1e-6]", wd_in,
-                  lambda v: v >= need / top, detail=where),
+                  at_least(need / top), detail=where),
     ]
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from .. import plotting as P
 from ..captions import STUDY_SEEDS
 from ..choices import largest_learning, learning_thresholds
-from ..claims import claim_row, verdict
+from ..claims import above, claim_row, verdict
 from ..declare import Claims, Experiment, Figure, Section, fixed
 from ..paired import epoch_schedule, first_images
 from ..tables import Schema
@@ -113,7 +113,7 @@ def claims_study_batchnorm_lr(tables, settings):
                  f"(ends at least {fraction:g} of the way from chance to the best final accuracy any rate reached, "
                  "for that model and seed, without diverging) is higher with BatchNorm",
                  "log10 of the largest rate that learns, BN − plain (> 0 to hold)", _log_ratio(largest),
-                 lambda v: v > 0, detail=detail)]
+                 above(0), detail=detail)]
 
 
 # --------------------------------------------------------------------------- the section

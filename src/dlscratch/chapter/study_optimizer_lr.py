@@ -5,11 +5,13 @@ best rate is chosen on it, never on the test set): which of Fig 6-9's claims sur
 and is each tuned optimizer the same as tuned SGD within a practical margin?"""
 
 import numpy as np
+import pandas as pd
 
 from .. import plotting as P
 from ..captions import STUDY_SEEDS
 from ..choices import best_rates
-from ..claims import BOOK_NAMES, claim_row, equivalence_row, not_measured, optimizer_name, paired
+from ..claims import (BOOK_NAMES, above, claim_row, equal, equivalence_row, not_measured, optimizer_name,
+                      paired)
 from ..declare import Claims, Experiment, Figure, Section
 from ..optimizers import OPTIMIZERS
 from ..paired import first_images, paired_loss_curves
@@ -129,7 +131,7 @@ def claims_study_lr(tables, settings):
                       for name, rows in best.groupby("optimizer", sort=False))
     rows = [claim_row("study 1", "Each optimizer's best learning rate (by validation accuracy) lies strictly inside the "
                  f"grid {grid[0]:g}–{grid[-1]:g}", "fraction of the optimizers whose best rate is inside (1 to hold)",
-                 inside, lambda v: v == 1, detail=f"best rates per seed: {picks}")]
+                 inside, equal(1), detail=f"best rates per seed: {picks}")]
     names = set(best["optimizer"])
     tuned = "each at its best learning rate"
     for name in ("momentum", "adagrad", "adam"):
@@ -142,7 +144,7 @@ def claims_study_lr(tables, settings):
         for statement, quantity, value, a, b in statements:
             if {name, "sgd"} <= names:
                 rows.append(claim_row("study 1", statement, quantity, paired(best, value, a, b, "optimizer"),
-                                 lambda v: v > 0))
+                                 above(0)))
             else:
                 rows.append(not_measured("study 1", statement, quantity,
                                           "study_optimizer_lr.optimizers lacks " + (name if name not in names else "sgd")))
@@ -154,7 +156,7 @@ def claims_study_lr(tables, settings):
         for seed, rows_ in best.groupby("seed"):
             mean_loss = dict(zip(rows_["optimizer"], rows_["mean_loss"]))
             per_seed[seed] = min(mean_loss[n] for n in others) - mean_loss["adagrad"]
-        rows.append(claim_row("study 1", statement, quantity, per_seed, lambda v: v > 0))
+        rows.append(claim_row("study 1", statement, quantity, per_seed, above(0)))
     else:
         rows.append(not_measured("study 1", statement, quantity, "study_optimizer_lr.optimizers lacks adagrad"))
     margins = settings["equivalence"]

@@ -9,7 +9,7 @@ import pandas as pd
 from .. import plotting as P
 from ..captions import STUDY_SEEDS
 from ..choices import strength_table
-from ..claims import claim_row
+from ..claims import below, claim_row, strictly_between
 from ..declare import Claims, Experiment, Figure, Section, fixed
 from ..tables import Schema
 from .regularization import overfit_run
@@ -102,12 +102,12 @@ def claims_study_regularization(tables, settings):
         strengths = sorted(mine["strength"].unique())
         rho = {seed: _rank_correlation(r["strength"], r["gap"]) for seed, r in mine.groupby("seed")}
         rows.append(claim_row("study 3", f"The train–test gap shrinks as the {label} grows ({strengths[0]:g}–{strengths[-1]:g})",
-                         "rank correlation of strength and final gap (< 0 to hold)", rho, lambda v: v < 0))
+                         "rank correlation of strength and final gap (< 0 to hold)", rho, below(0)))
         best = {seed: float(r.loc[r["test_acc"].idxmax(), "strength"]) for seed, r in mine.groupby("seed")}
         means = mine.groupby("strength")["test_acc"].mean()
         rows.append(claim_row("study 3", f"Test accuracy peaks at a {label} inside the range, not at its ends",
                          f"the {label} with the best final test accuracy (strictly between {strengths[0]:g} and "
-                         f"{strengths[-1]:g} to hold)", best, lambda v: strengths[0] < v < strengths[-1],
+                         f"{strengths[-1]:g} to hold)", best, strictly_between(strengths[0], strengths[-1]),
                          detail=f"on average over seeds the best is {means.idxmax():g} (test accuracy "
                          f"{means.max():.3f})"))
     return rows

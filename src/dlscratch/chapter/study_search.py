@@ -8,7 +8,7 @@ import pandas as pd
 from .. import plotting as P
 from ..captions import STUDY_SEEDS
 from ..choices import efficiency, search_budgets
-from ..claims import claim_row
+from ..claims import claim_row, equal
 from ..declare import Claims, Experiment, Figure, Section
 from ..tables import Schema
 from .search import run_trials, validation_split
@@ -121,7 +121,7 @@ def claims_study_search(tables, settings):
                  f"the median best of b trials drawn at random from its {n_trials} is at least the best of the "
                  "b-trial grid",
                  "fraction of the budgets at which the median of random search's efficiency curve (exact, over every "
-                 "draw of b trials) is at least the grid's best (1 to hold)", per_seed, lambda v: v == 1,
+                 "draw of b trials) is at least the grid's best (1 to hold)", per_seed, equal(1),
                  detail=detail)]
 
 
