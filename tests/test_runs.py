@@ -16,7 +16,7 @@ from dlscratch.config import ConfigError, merge
 from dlscratch.chapter.optimizers import optimizer_mnist
 from dlscratch.plan import Run, jobs
 from dlscratch.registry import EXPERIMENTS
-from dlscratch.runs import changes, read_runs, run_config as resolve_run, selected
+from dlscratch.runs import changes, read_runs, run_config as resolve_run, selected, tried_run
 from dlscratch.store import prune, register, registrations, stored, unit_key
 from dlscratch.tables import FLOAT_FORMAT
 
@@ -62,6 +62,85 @@ def test_an_unknown_run_is_refused_listing_the_defined_ones():
     with pytest.raises(ConfigError, match="config key 'runs': unknown run 'adam'; the defined runs are adam_lr_10x, "
                                           "dropout_0.3"):
         selected(runs, ["adam"])
+
+
+# --------------------------------------------------------------------------- sweeps and tried runs
+
+
+def test_a_sweep_is_one_run_per_value_named_after_the_sweep_and_the_value(tmp_path):
+    runs = read_runs(runs_file(tmp_path, """
+before: {}
+lr:
+  description: Adam's rate
+  seeds: [3]
+  sweep:
+    optimizer_mnist.optimizers.Adam.lr: [0.0001, 0.001, 1.0e-5]
+grid:
+  sweep: {weight_decay.lr: [0.01, 0.1], dropout.dropout_ratio: [0.15, 0.3]}
+"""))
+    assert list(runs) == ["before", "lr_0.0001", "lr_0.001", "lr_1e-05", "grid_0.01_0.15", "grid_0.01_0.3",
+                          "grid_0.1_0.15", "grid_0.1_0.3"]
+    assert runs["lr_0.001"] == {
+        "description": "Adam's rate: optimizer_mnist.optimizers.Adam.lr = 0.001",
+        "settings": {"seeds": [3], "optimizer_mnist.optimizers.Adam.lr": 0.001},
+        "sweep": {"name": "lr", "keys": ["optimizer_mnist.optimizers.Adam.lr"], "values": [0.001]}}
+    assert runs["grid_0.1_0.15"]["settings"] == {"weight_decay.lr": 0.1, "dropout.dropout_ratio": 0.15}
+    assert runs["grid_0.1_0.15"]["sweep"]["keys"] == ["weight_decay.lr", "dropout.dropout_ratio"]
+    # a sweep's name asks for all its runs
+    assert selected(runs, ["lr", "before"]) == ["lr_0.0001", "lr_0.001", "lr_1e-05", "before"]
+    with pytest.raises(ConfigError, match=r"unknown run 'lrr'; the defined runs are before, lr_0.0001, .*, lr \(a "
+                                          r"sweep\), grid \(a sweep\)"):
+        selected(runs, ["lrr"])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("s:\n  sweep: {optimizer_mnist.optimizers.Adam.lr: [0.01]}\n", "a sweep needs a list of two values or more"),
+    ("s:\n  sweep: {optimizer_mnist.optimizers.Adam.lr: 0.01}\n", "a sweep needs a list of two values or more"),
+    ("s:\n  sweep: {seeds: [[1], [2]]}\n", "swept key 'seeds' must be a dotted key"),
+    ("s:\n  sweep: {a.b: [1, 2], c.d: [1, 2], e.f: [1, 2]}\n", "maps one dotted key (or two, for a grid)"),
+    ("s:\n  sweep: {a.b: [1, 1.0]}\n", "a value is given twice in [1, 1.0]"),
+    ("s:\n  sweep: {store_dir.x: [1, 2]}\n", "config key 'store_dir.x' is a setting of every run"),
+    ("s:\n  a.b: 1\n  sweep: {a.b: [1, 2]}\n", "config key 'a.b' is both swept and set"),
+    ("s:\n  sweep: {a.b: [x y, z]}\n", "the run's name would be 's_x y'"),
+    ("s_1: {}\ns:\n  sweep: {a.b: [1, 2]}\n", "its run 's_1' has the name of run 's_1'"),
+])
+def test_a_wrong_sweep_is_refused_naming_it(tmp_path, text, message):
+    with pytest.raises(ConfigError) as caught:
+        read_runs(runs_file(tmp_path, text))
+    assert "sweep 's'" in str(caught.value) and message in str(caught.value)
+
+
+def test_a_tried_run_is_named_after_its_change_and_checked_like_any_run():
+    assert tried_run("optimizer_mnist.optimizers.Adam.lr=0.01") == ("try_Adam.lr_0.01", {
+        "description": "tried from the command line: optimizer_mnist.optimizers.Adam.lr = 0.01",
+        "settings": {"optimizer_mnist.optimizers.Adam.lr": 0.01}, "tried": True})
+    name, run = tried_run(["optimizer_mnist.optimizers.Adam.lr=0.01", "dropout.dropout_ratio = 0.3"])
+    assert name == "try_Adam.lr_0.01_dropout.dropout_ratio_0.3"
+    assert run["settings"] == {"optimizer_mnist.optimizers.Adam.lr": 0.01, "dropout.dropout_ratio": 0.3}
+    name, _ = tried_run("optimizer_mnist.hidden_sizes=[" + ", ".join(["100"] * 20) + "]")
+    assert len(name) == 64 and name.startswith("try_optimizer_mnist.hidden_sizes_-100--100-")
+    for value, message in [("nope", "'nope' is not a change: give KEY=VALUE"), (["a.b=1", 3], "is not a change"),
+                           ("optimizer_mnist.optimizers.Adam<b>.lr=1", "contains '<'"),
+                           ("=1", "has no key before '='"), ("store_dir=/tmp", "'store_dir' is a setting of every run"),
+                           ("a.b=[1", "the value of 'a.b' is not YAML")]:
+        with pytest.raises(ConfigError, match="config key 'try'") as caught:
+            tried_run(value)
+        assert message in str(caught.value), value
+    # an unknown key is refused as any run's: by its settings' checks, naming the run and the key
+    with pytest.raises(ConfigError, match="^run 'try_Adamm.lr_0.01': config key 'optimizer_mnist.optimizers.Adamm.lr'"):
+        resolve_run(*tried_run("optimizer_mnist.optimizers.Adamm.lr=0.01")[:1],
+                    SMALL, tried_run("optimizer_mnist.optimizers.Adamm.lr=0.01")[1]["settings"], schema)
+
+
+def test_a_run_that_sets_the_books_value_is_written_as_the_book_writes_it():
+    # the book leaves Adam's lr to its default (0.001): a run setting 0.001 is the book's, entries and all
+    same = resolve_run("same", SMALL, {"optimizer_mnist.optimizers.Adam.lr": 0.001}, schema)
+    assert same["optimizer_mnist"] == SMALL["optimizer_mnist"] and changes(SMALL, same) == []
+    assert SMALL["init_mnist"]["optimizer"] == {"name": "sgd", "lr": 0.01}  # written out in config.yaml
+    other = resolve_run("x", SMALL, {"init_mnist": {"optimizer": {"name": "sgd"}}}, schema)
+    assert other["init_mnist"]["optimizer"] == {"name": "sgd", "lr": 0.01}
+    changed = resolve_run("y", SMALL, {"optimizer_mnist.optimizers.Adam.lr": 0.002}, schema)
+    assert changed["optimizer_mnist"]["optimizers"]["Adam"] == {"name": "adam", "lr": 0.002}
 
 
 def schema(settings):  # the config schema's checks, as the Snakefile passes them
@@ -209,7 +288,9 @@ def test_the_comparison_matches_claims_by_figure_and_place_and_marks_changed_ver
     assert [r["differs"] for r in rows] == [False, True]
     assert rows[0]["cells"][1]["statement"] == "Adam (lr 0.01) beats SGD"  # its own wording, where it differs
     table = tidy({"book": book, "adam": adam}, ["book", "adam"])
-    assert list(table.columns) == ["run", "figure", "claim", "verdict", "mean", "lo", "hi"]
+    assert list(table.columns) == ["kind", "run", "sweep", "key", "value", "figure", "claim", "verdict", "mean", "lo",
+                                   "hi"]
+    assert set(table.kind) == {"claim"} and set(table.sweep) == {""}
     assert table[table.run == "adam"].claim.tolist() == ["Adam (lr 0.001) beats SGD", "AdaGrad is fastest"]
     assert table[table.run == "adam"][["verdict", "mean", "lo", "hi"]].values.tolist() == [
         ["holds", 1.5, 0.5, 2.5], ["does not hold", -1.0, -2.0, 0.0]]

@@ -193,7 +193,7 @@ def config_schema(base):
     for name, experiment in EXPERIMENTS.items():
         schema["properties"][name] = {"type": "object", "additionalProperties": False,
                                       "required": list(experiment.config), "properties": experiment.config}
-    schema["required"] = [key for key in schema["properties"] if key != "runs"]
+    schema["required"] = [key for key in schema["properties"] if key not in ("runs", "try")]
     return schema
 
 

@@ -63,6 +63,9 @@ class Experiment:
     them), nor do ``claim_settings`` (the claims read them). ``mnist``: whether it reads
     MNIST; ``seeded``: whether it runs once per seed. ``priority`` orders training jobs, the
     longest first; ``mem_mb`` and ``runtime`` (minutes) are what a job asks a cluster for.
+    ``metrics(tables, settings) -> [{"metric", "seed", "value"}]`` gives its headline numbers
+    from its ``claims_tables`` (final loss, test accuracy, train–test gap: a row per seed),
+    which the comparison of runs tabulates (``dlscratch.compare``).
     """
 
     name: str
@@ -88,6 +91,7 @@ class Experiment:
     claim_settings: tuple = ()
     config: dict = field(default_factory=dict)
     check: Callable | None = None
+    metrics: Callable | None = None
     section: str = ""  # filled in by the registry from the section that declares it
 
     @property
@@ -164,7 +168,9 @@ class Figure:
     reads every seed too). ``options`` are its style (axes, scales), passed to both: a change
     redraws the figure and nothing else. ``title`` is the book's caption, ``caption`` a Jinja
     template of what the figure shows (``dlscratch.captions``). ``claims`` are the claim ids
-    it illustrates.
+    it illustrates. ``overlay(tables, variants, settings, **options) -> [overlay.Panel]``
+    reads its series from one run's tables of every seed, for the overlay of several runs
+    (``dlscratch.overlay``).
     """
 
     stem: str
@@ -179,6 +185,7 @@ class Figure:
     band: Callable | None = None
     claims: tuple = ()
     all_seeds: bool = False
+    overlay: Callable | None = None
     section: str = ""  # filled in by the registry
 
     @property

@@ -9,12 +9,21 @@ tables go to ``results/runs/<name>/``; the default run, called ``book`` here, ke
 ``results/``. What the runs train is stored once (``dlscratch.store``), so runs that agree
 on an experiment share its jobs.
 
+A **sweep** is an entry with a ``sweep`` mapping: one dotted key and a list of values, or
+two keys and their grid. It expands into one run per value (per pair), named after the
+sweep and the value (``adam_lr_0.01``), each the entry's other settings with that value on
+top; a value equal to the book's changes nothing, so it trains nothing. A **tried** run
+comes from the command line (``--config 'try=optimizer_mnist.optimizers.Adam.lr=0.01'``, or
+a list of such changes): it is named after its change and checked like any other.
+
 Every fault is a ``ConfigError`` naming the run and the key, raised before any job runs:
 an unknown or a duplicated name, a name that is not safe as a directory, settings the
 schema or ``check_config`` refuse.
 """
 
 import copy
+import hashlib
+import itertools
 import re
 from pathlib import Path
 
@@ -27,6 +36,8 @@ BOOK = "book"  # the default run: config/config.yaml and the command line's sett
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 RUNS_FILE = "config/runs.yaml"
 SHARED = ("store_dir", "blas_coretype")  # settings of the workflow, not of one run
+SELECTORS = ("runs", "try")  # settings that choose the runs, not settings of a run
+SWEEP = "sweep"
 
 
 class _UniqueKeys(yaml.SafeLoader):
@@ -93,18 +104,116 @@ def read_runs(path):
         refused = check_text(description, f"{name}.description")  # shown on pages and in the report
         if refused:
             raise ConfigError(f"run '{name}' ({path}): {refused}")
-        runs[name] = {"description": description, "settings": spec}
+        if SWEEP not in spec:
+            runs[name] = {"description": description, "settings": spec}
+            continue
+        for point_name, run in expand_sweep(name, description, spec, path).items():
+            if point_name.lower() in folded:
+                raise ConfigError(f"sweep '{name}' ({path}): its run '{point_name}' has the name of run "
+                                  f"'{folded[point_name.lower()]}'; rename one of them")
+            folded[point_name.lower()] = point_name
+            runs[point_name] = run
     return runs
 
 
+def value_text(value):
+    """A swept or tried value as a run's name shows it (0.0001, 1e-05, true, [20, 20])."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return _text(value)
+
+
+def run_name(prefix, values, what):
+    """``prefix`` and the values joined by '_', as a run's name; a value whose text is not safe
+    in a directory name is a ConfigError naming ``what``."""
+    name = "_".join([prefix, *(value_text(v) for v in values)])
+    if not NAME.match(name):
+        raise ConfigError(f"{what}: the run's name would be {name!r}, which is not safe as a directory name "
+                          "(letters, digits, '_', '-' and '.', at most 64); use plain numbers or words")
+    return name
+
+
+def expand_sweep(name, description, spec, path):
+    """{run name: run} of sweep ``name``: one run per value of its one key, or per pair of
+    values of its two keys (the grid, the first key slowest), each with the entry's other
+    settings and ``sweep`` {"name", "keys", "values"} saying where it lies."""
+    sweep = spec.pop(SWEEP)
+    where = f"sweep '{name}' ({path})"
+    if not isinstance(sweep, dict) or not 1 <= len(sweep) <= 2:
+        raise ConfigError(f"{where}: '{SWEEP}' maps one dotted key (or two, for a grid) to its list of values, "
+                          f"e.g. {SWEEP}: {{optimizer_mnist.optimizers.Adam.lr: [0.0001, 0.001, 0.01]}}; got {sweep!r}")
+    for key, values in sweep.items():
+        if not isinstance(key, str) or "." not in key:
+            raise ConfigError(f"{where}: swept key {key!r} must be a dotted key into the settings "
+                              "(optimizer_mnist.optimizers.Adam.lr)")
+        if key.split(".")[0] in SHARED + SELECTORS:
+            raise ConfigError(f"{where}: config key '{key}' is a setting of every run, not one to sweep")
+        if not isinstance(values, list) or len(values) < 2:
+            raise ConfigError(f"{where}: config key '{key}': a sweep needs a list of two values or more, "
+                              f"not {values!r}")
+        if len({value_text(v) for v in values}) != len(values):
+            raise ConfigError(f"{where}: config key '{key}': a value is given twice in {values}")
+        if key in spec:
+            raise ConfigError(f"{where}: config key '{key}' is both swept and set")
+    keys = list(sweep)
+    runs = {}
+    for point in itertools.product(*sweep.values()):
+        point_name = run_name(name, point, where)
+        shown = ", ".join(f"{key} = {value_text(v)}" for key, v in zip(keys, point))
+        runs[point_name] = {"description": f"{description}: {shown}" if description else shown,
+                            "settings": {**copy.deepcopy(spec), **dict(zip(keys, point))},
+                            "sweep": {"name": name, "keys": keys, "values": list(point)}}
+    return runs
+
+
+def tried_run(value):
+    """(name, run) of ``--config 'try=KEY=VALUE'`` (or a list of such changes): its settings
+    are those changes, its name is derived from them (``try_Adam.lr_0.01``: the key's last two
+    parts and the value; a long one is shortened, with a hash of the whole change)."""
+    changes = value if isinstance(value, list) else [value]
+    if not changes or not all(isinstance(c, str) and "=" in c for c in changes):
+        raise ConfigError(f"config key 'try': {value!r} is not a change: give KEY=VALUE (a dotted key into the "
+                          "settings), e.g. --config 'try=optimizer_mnist.optimizers.Adam.lr=0.01', or a list "
+                          "--config 'try=[KEY=VALUE, KEY=VALUE]'")
+    settings = {}
+    for change in changes:
+        key, text = (part.strip() for part in change.split("=", 1))
+        refused = check_text(change, "try")
+        if refused:
+            raise ConfigError(refused)
+        if not key:
+            raise ConfigError(f"config key 'try': {change!r} has no key before '='")
+        if key.split(".")[0] in SHARED + SELECTORS:
+            raise ConfigError(f"config key 'try': '{key}' is a setting of every run; set it with --config {key}=...")
+        try:
+            settings[key] = yaml.safe_load(text) if text else None
+        except yaml.YAMLError:
+            raise ConfigError(f"config key 'try': the value of '{key}' is not YAML: {text!r}") from None
+    parts = ["_".join([".".join(key.split(".")[-2:]), value_text(v)]) for key, v in settings.items()]
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", "try_" + "_".join(parts))
+    if len(name) > 64:
+        digest = hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()[:8]
+        name = f"{name[:55]}_{digest}"
+    shown = ", ".join(f"{key} = {value_text(v)}" for key, v in settings.items())
+    return name, {"description": f"tried from the command line: {shown}", "settings": settings, "tried": True}
+
+
 def selected(runs, wanted):
-    """The names of ``runs`` that ``wanted`` (``--config runs=[a,b]``; None: all) asks for."""
+    """The names of ``runs`` that ``wanted`` (``--config runs=[a,b]``; None: all) asks for; a
+    sweep's name asks for each of its runs."""
     if wanted is None:
         return list(runs)
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+    sweeps = {}
+    for name, run in runs.items():
+        if "sweep" in run:
+            sweeps.setdefault(run["sweep"]["name"], []).append(name)
+    wanted = [each for name in wanted for each in sweeps.get(name, [name])]
     unknown = [str(name) for name in wanted if name not in runs]
     if unknown:
-        defined = ", ".join(runs) or f"none: {RUNS_FILE} defines no run"
+        defined = ", ".join([*runs, *(f"{name} (a sweep)" for name in sweeps)]) or f"none: {RUNS_FILE} defines no run"
         raise ConfigError(f"config key 'runs': unknown run {', '.join(map(repr, unknown))}; the defined runs are "
                           f"{defined}")
     if len(set(wanted)) != len(wanted):
@@ -117,7 +226,8 @@ def run_config(name, base, settings, validate):
     with ``settings`` on top, validated by ``validate`` (the schema: raises a ConfigError
     naming the key) and ``check_config``; every fault is prefixed with the run's name."""
     config = copy.deepcopy(base)
-    config.pop("runs", None)
+    for key in SELECTORS:
+        config.pop(key, None)
     try:
         merge(config, typed(copy.deepcopy(settings)))
         if isinstance(config.get("seeds"), int) and not isinstance(config["seeds"], bool):
@@ -126,7 +236,25 @@ def run_config(name, base, settings, validate):
         check_config(config)
     except ConfigError as error:
         raise ConfigError(f"run '{name}': {error}") from None
-    return config
+    return as_written(config, base)
+
+
+def as_written(config, book):
+    """``config`` with every optimizer spec that means the same as the book's at the same place
+    written as the book writes it (``{name: adam, lr: 0.001}`` where the book leaves Adam's lr
+    to its default, 0.001): a run that sets the book's value trains nothing, its store entries
+    and figures are the book's."""
+    from .optimizers import OPTIMIZERS, hyperparameters
+
+    if not isinstance(config, dict) or not isinstance(book, dict):
+        return config
+    if config.get("name") in OPTIMIZERS and book.get("name") == config["name"]:
+        try:
+            same = hyperparameters(**config) == hyperparameters(**book)
+        except (TypeError, ValueError):
+            same = False
+        return copy.deepcopy(book) if same else config
+    return {key: as_written(value, book.get(key)) for key, value in config.items()}
 
 
 def settings_diff(book, run, prefix=""):
@@ -175,4 +303,4 @@ def changes(book, run):
     hyperparameter one side leaves to its optimizer's default shows that default."""
     return [(key, _default(book, key) if a is None and _default(book, key) else _text(a),
              _default(run, key) if b is None and _default(run, key) else _text(b))
-            for key, a, b in settings_diff(book, run) if key != "runs"]
+            for key, a, b in settings_diff(book, run) if key not in SELECTORS]

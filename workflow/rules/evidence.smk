@@ -136,6 +136,71 @@ for run in P.runs:
             "../scripts/index.py"
 
 
+# The overlays: for each experiment some compared run draws otherwise than the book's run, every
+# run's series of each of its figures on one set of axes, and every run's headline numbers.
+for name in P.overlaid():
+
+    rule:
+        name:
+            f"compare_overlay_{name}"
+        input:
+            tables=[
+                f for run in P.overlay_runs(name) for f in P.spec_files(run["tables"])
+            ],
+        output:
+            P.overlay_outputs(name),
+            provenance=P.overlay_provenance(name),
+        log:
+            f"results/logs/compare/overlay_{name}.log",
+        localrule: True
+        conda:
+            "../envs/dlscratch.yaml"
+        threads: 1
+        resources:
+            cpus=1,
+        params:
+            code=P.rule_code(
+                entries=P.overlay_entries(name)
+                + P.combine_entries(
+                    s["source"] for run in P.overlay_runs(name) for s in run["tables"]
+                ),
+                scripts=["overlay.py"],
+            ),
+            experiment=name,
+            runs=P.overlay_runs(name),
+        script:
+            "../scripts/overlay.py"
+
+
+# The sweeps: for each claim a sweep's setting may change, its quantity against the setting.
+for sweep in P.sweeps():
+
+    rule:
+        name:
+            f"compare_sweep_{sweep}"
+        input:
+            claims=[P.book_run.path("claims.csv")]
+            + [run.path("claims.csv") for run in P.sweeps()[sweep]],
+            provenance=[P.book_run.path("claims.provenance.json")]
+            + [run.path("claims.provenance.json") for run in P.sweeps()[sweep]],
+        output:
+            P.sweep_outputs(sweep),
+            provenance=P.sweep_provenance(sweep),
+        log:
+            f"results/logs/compare/sweep_{sweep}.log",
+        localrule: True
+        conda:
+            "../envs/dlscratch.yaml"
+        threads: 1
+        resources:
+            cpus=1,
+        params:
+            code=P.rule_code(scripts=["sweep.py"]),
+            sweep=P.sweep_params(sweep),
+        script:
+            "../scripts/sweep.py"
+
+
 # `snakemake --cores 4 compare`: the book's run and every named run of config/runs.yaml
 # (--config 'runs=[a,b]': those), each in its own directory, and results/compare.html.
 rule compare_page:
@@ -154,7 +219,11 @@ rule compare_page:
             for run in P.runs
             for name in P.drawn[run.name]
             if not EXPERIMENTS[name].study
-        ],
+        ]
+        + [P.overlay_provenance(name) for name in P.overlaid()]
+        + [P.sweep_provenance(sweep) for sweep in P.sweeps()],
+        overlays=[f for name in P.overlaid() for f in P.overlay_outputs(name)],
+        sweeps=[f for sweep in P.sweeps() for f in P.sweep_outputs(sweep)],
     output:
         html="results/compare.html",
         csv="results/compare.csv",
@@ -169,12 +238,16 @@ rule compare_page:
         cpus=1,
     params:
         code=P.rule_code("dlscratch.compare", scripts=["compare.py"]),
+        overlays={name: P.overlay_stems(name) for name in P.overlaid()},
+        sweeps={sweep: P.sweep_params(sweep) for sweep in P.sweeps()},
         runs=[
             {
                 "name": run.name,
                 "description": run.description,
                 "directory": run.directory,
                 "config": run.config,
+                "sweep": P.run_sweep(run),
+                "tried": P.run_specs.get(run.name, {}).get("tried", False),
                 "figures": [
                     d.as_params()
                     for name in P.drawn[run.name]

@@ -10,6 +10,7 @@ from ..choices import panel_choice
 from ..claims import above, at_least, at_most, claim_row, not_measured
 from ..declare import Claims, Experiment, Figure, Section, fixed
 from ..optimizers import make_optimizer
+from ..overlay import Panel, seed_curve
 from ..paired import build_network, diverged_value, epoch_schedule, first_images, train_epochs, used_inputs
 from ..tables import Schema
 from ..text import plural
@@ -181,6 +182,33 @@ def batchnorm_grid_band(tables, variants, settings):
     return plot_batchnorm_grid_band(tables["accuracy"], variants)
 
 
+def _bn_panel_of(acc, std):
+    rows = P.rows_of(acc, "weight_std", std)
+    return Panel(f"{float(std):g}", title=_bn_title(std), xlabel="epochs", ylabel="accuracy", ylim=(0, 1),
+                 curves=[seed_curve(rows[rows["model"] == model], "epoch", "train_acc", style["label"])
+                         for model, (_, style) in BN_MODELS.items()])
+
+
+def batchnorm_grid_panels(tables, variants, settings):
+    """Fig 6-19 in an overlay of runs: a panel per weight std, BN and plain over seeds."""
+    return [_bn_panel_of(tables["accuracy"], std) for std in variants]
+
+
+def batchnorm_single_panels(tables, variants, settings):
+    """Fig 6-18 in an overlay of runs: the panel of the std each run's rule chose."""
+    index, _, _ = panel_choice(tables["accuracy"], settings)
+    return [] if index is None else [_bn_panel_of(tables["accuracy"], float(variants[index]))]
+
+
+def batchnorm_metrics(tables, settings):
+    """The headline numbers of Figs 6-18 and 6-19: final training accuracy with and without BN,
+    averaged over the weight stds."""
+    acc = tables["accuracy"]
+    last = acc[acc["epoch"] == acc["epoch"].max()].groupby(["seed", "model"])["train_acc"].mean()
+    return [{"metric": f"{BN_MODELS[model][0]}: final train accuracy, mean over weight stds", "seed": seed,
+             "value": float(value)} for (seed, model), value in last.items()]
+
+
 # --------------------------------------------------------------------------- claims
 
 
@@ -243,7 +271,7 @@ SECTION = Section(
     experiments=(
         Experiment("batchnorm", batchnorm, fixed("accuracy"), "With and without Batch Normalization", priority=30,
                    schemas=batchnorm_schemas, plot_settings=("single_panel_std_index",), claims_tables=("accuracy",),
-                   entry_tables=("accuracy",), check=check,
+                   entry_tables=("accuracy",), check=check, metrics=batchnorm_metrics,
                    config={"train_size": {"type": "integer", "minimum": 1, "maximum": 60000},
                            "hidden_sizes": {"$ref": "#/$defs/hidden_sizes"}, "lr": {"$ref": "#/$defs/lr"},
                            "batch_size": {"$ref": "#/$defs/positive_int"}, "epochs": {"$ref": "#/$defs/positive_int"},
@@ -260,11 +288,11 @@ SECTION = Section(
     figures=(
         Figure("fig6-18_batchnorm_single", "6-18", "batchnorm", "Batch Norm makes learning faster",
                BATCHNORM_SINGLE, batchnorm_single, ("accuracy",), weight_stds, claims=("6-18", "6-18/6-19"),
-               all_seeds=True),
+               all_seeds=True, overlay=batchnorm_single_panels),
         Figure("fig6-19_batchnorm_grid", "6-19", "batchnorm",
                "With and without Batch Norm, for initial weights of different scales",
                BATCHNORM_GRID, batchnorm_grid, ("accuracy",), weight_stds, band=batchnorm_grid_band,
-               claims=("6-18/6-19", "6-19")),
+               claims=("6-18/6-19", "6-19"), overlay=batchnorm_grid_panels),
     ),
     claims=(Claims(claims_batchnorm, ("batchnorm",), ("6-18", "6-18/6-19", "6-19")),),
 )

@@ -12,7 +12,9 @@ from ..claims import (above, at_least, below, between, by_seed, claim_row, missi
                       within)
 from ..declare import Book, Claims, Every, Experiment, Figure, Section, fixed
 from ..functions import relu, sigmoid
+from ..metrics import loss_metrics
 from ..network import ACTIVATIONS, init_std
+from ..overlay import Panel, loss_panels, seed_curve
 from ..paired import TAIL, first_images, loss_curve_schemas, paired_loss_curves
 from ..seeding import generator
 from ..tables import Schema
@@ -146,6 +148,34 @@ def histograms(tables, variants, settings):
     return plot_activation_histograms(tables["histograms"], variants, row_labels=labels, ymax=ymax)
 
 
+def histogram_panels(tables, variants, settings):
+    """Figs 6-10 to 6-14 in an overlay of runs: a panel per case and layer, each run's
+    histogram (counts per bin, mean over seeds) as a step line."""
+    hist = tables["histograms"]
+    hist = hist.assign(centre=(hist["bin_left"] + hist["bin_right"]) / 2)
+    labels = {case: book_case_label(settings["cases"][case]) for case in variants}
+    return [Panel(f"{case}/{layer}", title=f"{P.label_text(labels[case])}, {layer}-layer", xlabel="activation",
+                  ylabel="count", xlim=(0, 1),
+                  curves=[seed_curve(P.rows_of(P.rows_of(hist, "case", case), "layer", layer), "centre", "count",
+                                     "activations", kind="step")])
+            for case in variants for layer in sorted(P.rows_of(hist, "case", case)["layer"].unique())]
+
+
+def activation_metrics(tables, settings):
+    """The headline numbers of Figs 6-10 to 6-14: per case, the std of the last layer's
+    activations and the fraction of them near 0 or 1 (< 0.05 or > 0.95)."""
+    stats = tables["stats"]
+    last = stats[stats["layer"] == stats["layer"].max()]
+    extreme = last["frac_below_0.05"] + last["frac_above_0.95"]
+    return [{"metric": f"{case}: {name}", "seed": seed, "value": float(value)}
+            for case, seed, std, near in zip(last["case"], last["seed"], last["std"], extreme)
+            for name, value in (("std, last layer", std), ("near 0 or 1, last layer", near))]
+
+
+def init_metrics(tables, settings):
+    return loss_metrics(tables["summary"], "init", settings)
+
+
 # --------------------------------------------------------------------------- claims
 
 
@@ -257,7 +287,7 @@ POSITIVE_INT = {"$ref": "#/$defs/positive_int"}
 
 def _histogram(number, stem, title, cases, **kwargs):
     return Figure(stem, number, "activations", title, HISTOGRAMS, histograms, ("histograms",), Book("cases", cases),
-                  **kwargs)
+                  overlay=histogram_panels, **kwargs)
 
 
 SECTION = Section(
@@ -266,7 +296,7 @@ SECTION = Section(
         Experiment("activations", activations, fixed("histograms", "stats"),
                    "Activations of a deep net by initial weights", mnist=False, schemas=activations_schemas,
                    variant_table="cases", claims_tables=("stats",), entry_tables=("histograms", "stats"),
-                   variant_units=True,
+                   variant_units=True, metrics=activation_metrics,
                    config={"n_samples": POSITIVE_INT, "n_units": POSITIVE_INT, "n_layers": POSITIVE_INT,
                            "bins": POSITIVE_INT,
                            "cases": {"type": "object", "minProperties": 1, "additionalProperties": {
@@ -277,6 +307,7 @@ SECTION = Section(
         Experiment("init_mnist", init_mnist, fixed("loss", "summary"), "Initial weights on MNIST", priority=30,
                    schemas=init_mnist_schemas, variant_table="inits", claims_tables=("summary",),
                    entry_tables=("loss", "summary"), variant_units=True, check=check_batch("init_mnist"),
+                   metrics=init_metrics,
                    config={**SIZES, "activation": {"type": "string", "enum": sorted(ACTIVATIONS)},
                            "optimizer": {"$ref": "#/$defs/optimizer_spec"},
                            "inits": {"type": "object", "minProperties": 1,
@@ -295,7 +326,8 @@ SECTION = Section(
                    (("relu", 0.01), ("relu", "xavier"), ("relu", "he")), claims=("6-14",)),
         Figure("fig6-15_init_mnist", "6-15", "init_mnist", "Comparison of initial weights on MNIST",
                INIT_LOSS, P.loss_curves, ("loss",), Every("inits", (0.01, "xavier", "he")),
-               options={"column": "init", "ylim": (0, 2.5)}, band=P.loss_band, claims=("6-15",)),
+               options={"column": "init", "ylim": (0, 2.5)}, band=P.loss_band, claims=("6-15",),
+               overlay=loss_panels),
     ),
     claims=(
         Claims(claims_activations, ("activations",), ("6-10", "6-11", "6-13", "6-14")),

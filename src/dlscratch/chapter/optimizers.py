@@ -12,6 +12,8 @@ from ..claims import (BOOK_NAMES, above, at_least, book_optimizers, claim_row, h
                       paired)
 from ..declare import BOOK_OPTIMIZER_NAMES, Book, Claims, Every, Experiment, Figure, Others, Section, fixed
 from ..optimizers import make_optimizer
+from ..overlay import Curve, Panel, loss_panels
+from ..metrics import loss_metrics
 from ..paired import TAIL, first_images, loss_curve_schemas, paired_loss_curves
 from ..surface import df, f, optimize_path
 from ..tables import Schema
@@ -181,12 +183,54 @@ def surface(tables, variants, settings):
     return plot_function_surface(tables["surface"])
 
 
+def surface_panels(tables, variants, settings):
+    """Fig 6-1 in an overlay of runs: the contour lines of f on each run's grid."""
+    X, Y, Z = _grid_of(tables["surface"], "f")
+    return [Panel("contours", xlabel="x", ylabel="y", curves=[Curve("f", X, Y, kind="contour", extra={"z": Z})])]
+
+
+def gradient_panels(tables, variants, settings):
+    """Fig 6-2 in an overlay of runs: each run's arrows of −∇f."""
+    g = tables["gradient"]
+    return [Panel("arrows", xlabel="x", ylabel="y", curves=[
+        Curve("−∇f", g["x"].to_numpy(), g["y"].to_numpy(), kind="quiver",
+              extra={"u": g["gx"].to_numpy(), "v": g["gy"].to_numpy()})])]
+
+
 def gradient_field(tables, variants, settings):
     return plot_gradient_field(tables["gradient"])
 
 
 def paths(tables, variants, settings):
     return plot_paths(tables["paths"], variants, ncols=1 if len(variants) == 1 else 2)
+
+
+def _contours(ax):
+    X, Y, Z = _book_function_grid()
+    ax.contour(X, Y, Z, colors="#bbbbbb", linewidths=0.6)
+    ax.plot(0, 0, "+", color="k")
+
+
+def paths_panels(tables, variants, settings):
+    """Figs 6-3 to 6-8 in an overlay of runs: a panel per optimizer, each run's path on the
+    contours of f, in the book's box."""
+    panels = []
+    for name in variants:
+        rows = P.rows_of(tables["paths"], "optimizer", name).sort_values("step")
+        panels.append(Panel(name, title=P.label_text(name), xlabel="x", ylabel="y", xlim=(-10, 10), ylim=(-10, 10),
+                            curves=[Curve("path", rows["x"].to_numpy(), rows["y"].to_numpy())],
+                            background=_contours))
+    return panels
+
+
+def paths_metrics(tables, settings):
+    """The headline number of Figs 6-3 to 6-8: each optimizer's final f (deterministic)."""
+    final = tables["paths"].sort_values("step").groupby("optimizer", sort=False).last()
+    return [{"metric": f"{name}: final f", "seed": None, "value": float(final.loc[name, "f"])} for name in final.index]
+
+
+def optimizer_metrics(tables, settings):
+    return loss_metrics(tables["summary"], "optimizer", settings)
 
 
 # --------------------------------------------------------------------------- claims
@@ -312,41 +356,43 @@ SECTION = Section(
                            "arrow_step": {"type": "number", "exclusiveMinimum": 0}}),
         Experiment("optimizer_paths", optimizer_paths, fixed("paths"), "Optimizers on f(x, y) = x²/20 + y²",
                    mnist=False, seeded=False, schemas=optimizer_paths_schemas, variant_table="optimizers",
-                   claims_tables=("paths",), entry_tables=("paths",), variant_units=True,
+                   claims_tables=("paths",), entry_tables=("paths",), variant_units=True, metrics=paths_metrics,
                    config={"start": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
                            "steps": {"$ref": "#/$defs/positive_int"},
                            "optimizers": {"$ref": "#/$defs/optimizer_table"}}),
         Experiment("optimizer_mnist", optimizer_mnist, fixed("loss", "summary"), "Optimizers on MNIST", priority=50,
                    schemas=optimizer_mnist_schemas, variant_table="optimizers", claims_tables=("summary",),
                    entry_tables=("loss", "summary"), variant_units=True, check=check_batch("optimizer_mnist"),
+                   metrics=optimizer_metrics,
                    config={**SIZES, "optimizers": {"$ref": "#/$defs/optimizer_table"}}),
     ),
     figures=(
         Figure("fig6-01_function_surface", "6-1", "function_surface",
                "The graph of f(x, y) = x²/20 + y² (left) and its contour lines (right)", SURFACE,
-               surface, ("surface",), claims=("6-1",)),
+               surface, ("surface",), claims=("6-1",), overlay=surface_panels),
         Figure("fig6-02_gradient", "6-2", "function_surface", "The gradient of f(x, y) = x²/20 + y²", GRADIENT,
-               gradient_field, ("gradient",), claims=("6-2",)),
+               gradient_field, ("gradient",), claims=("6-2",), overlay=gradient_panels),
         Figure("fig6-03_sgd_path", "6-3", "optimizer_paths", "The optimization path of SGD", PATHS,
-               paths, ("paths",), Book("optimizers", ("sgd",))),
+               paths, ("paths",), Book("optimizers", ("sgd",)), overlay=paths_panels),
         Figure("fig6-05_momentum_path", "6-5", "optimizer_paths", "The optimization path of Momentum", PATHS,
-               paths, ("paths",), Book("optimizers", ("momentum",))),
+               paths, ("paths",), Book("optimizers", ("momentum",)), overlay=paths_panels),
         Figure("fig6-06_adagrad_path", "6-6", "optimizer_paths", "The optimization path of AdaGrad", PATHS,
-               paths, ("paths",), Book("optimizers", ("adagrad",))),
+               paths, ("paths",), Book("optimizers", ("adagrad",)), overlay=paths_panels),
         Figure("fig6-07_adam_path", "6-7", "optimizer_paths", "The optimization path of Adam", PATHS,
-               paths, ("paths",), Book("optimizers", ("adam",))),
+               paths, ("paths",), Book("optimizers", ("adam",)), overlay=paths_panels),
         Figure("fig6-08_optimizer_paths", "6-8", "optimizer_paths",
                "Comparison of optimization methods: SGD, Momentum, AdaGrad, Adam", PATHS,
-               paths, ("paths",), Book("optimizers", BOOK_OPTIMIZER_NAMES, partial=True), claims=("6-8",)),
+               paths, ("paths",), Book("optimizers", BOOK_OPTIMIZER_NAMES, partial=True), claims=("6-8",),
+               overlay=paths_panels),
         Figure("fig6-08x_other_optimizer_paths", "6-8x", "optimizer_paths",
                "Optimizers the book's figure lacks", PATHS,
-               paths, ("paths",), Others("optimizers", BOOK_OPTIMIZER_NAMES)),
+               paths, ("paths",), Others("optimizers", BOOK_OPTIMIZER_NAMES), overlay=paths_panels),
         Figure("fig6-09_optimizers_mnist", "6-9", "optimizer_mnist", "Comparison of optimizers on MNIST",
                OPTIMIZERS_LOSS, P.loss_curves, ("loss",), Book("optimizers", BOOK_OPTIMIZER_NAMES, partial=True),
-               options=LOSS_STYLE, band=P.loss_band, claims=("6-9",)),
+               options=LOSS_STYLE, band=P.loss_band, claims=("6-9",), overlay=loss_panels),
         Figure("fig6-09x_all_optimizers_mnist", "6-9x", "optimizer_mnist", "Every configured optimizer on MNIST",
                OPTIMIZERS_LOSS, P.loss_curves, ("loss",), Every("optimizers"), options=LOSS_STYLE,
-               band=P.loss_band),
+               band=P.loss_band, overlay=loss_panels),
     ),
     claims=(
         Claims(claims_function, ("function_surface",), ("6-1", "6-2")),

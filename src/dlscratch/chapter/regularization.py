@@ -19,7 +19,9 @@ from .. import plotting as P
 from ..captions import SEED
 from ..claims import above, at_least, below, claim_row, missing, not_measured
 from ..declare import Book, Claims, Experiment, Figure, Others, Section
+from ..metrics import final_metrics
 from ..optimizers import make_optimizer
+from ..overlay import Panel, seed_curve
 from ..paired import build_network, diverged_value, epoch_schedule, first_images, train_epochs, used_inputs
 from ..tables import Schema
 from ..trainer import Trainer, epoch_end_iterations
@@ -218,6 +220,34 @@ def train_test_band(tables, variants, settings, column):
     return plot_train_test_band(tables["accuracy"], column, _panels(variants, settings, column))
 
 
+PANEL_TITLES = {"without": "without Dropout", "with": "with Dropout"}
+
+
+def train_test_panels(tables, variants, settings, column):
+    """Figs 6-20, 6-21, 6-23 in an overlay of runs: a panel per λ (or without and with
+    Dropout, whatever each run's ratio), train and test accuracy over seeds."""
+    acc = tables["accuracy"]
+    panels = []
+    for value in variants:
+        rows = P.rows_of(acc, column, value)
+        title = f"weight decay λ = {float(value):g}" if column == "weight_decay" else PANEL_TITLES[value]
+        panels.append(Panel(f"{value:g}" if column == "weight_decay" else value, title=title, xlabel="epochs",
+                            ylabel="accuracy", ylim=(0, 1),
+                            curves=[seed_curve(rows, "epoch", "train_acc", "train"),
+                                    seed_curve(rows, "epoch", "test_acc", "test")]))
+    return panels
+
+
+def weight_decay_metrics(tables, settings):
+    """The headline numbers of Figs 6-20 and 6-21: final test accuracy and train–test gap per λ."""
+    return final_metrics(tables["accuracy"], "weight_decay", lambda v: f"λ = {float(v):g}")
+
+
+def dropout_metrics(tables, settings):
+    """The headline numbers of Fig 6-23: final test accuracy and train–test gap without and with Dropout."""
+    return final_metrics(tables["accuracy"], "variant", lambda v: PANEL_TITLES[v])
+
+
 # --------------------------------------------------------------------------- claims
 
 
@@ -309,23 +339,24 @@ SECTION = Section(
         Experiment("weight_decay", weight_decay, lambda s: {"accuracy": [f"lambda{lambda_label(v)}" for v in s["lambdas"]]},
                    "Overfitting and weight decay", parts=_lambda_parts, priority=30, schemas=weight_decay_schemas,
                    variant_table="lambdas", claims_tables=("accuracy",), entry_tables=("accuracy",), check=check_decay,
+                   metrics=weight_decay_metrics,
                    config={**RUN_SETTINGS, "lambdas": {"type": "array", "items": {"type": "number", "minimum": 0},
                                               "minItems": 1, "uniqueItems": True}}),
         Experiment("dropout", dropout, lambda s: {"accuracy": ["without", "with"]}, "Dropout",
                    parts=_dropout_parts, priority=40, schemas=dropout_schemas, claims_tables=("accuracy",),
-                   entry_tables=("accuracy",), check=check_batch("dropout"),
+                   entry_tables=("accuracy",), check=check_batch("dropout"), metrics=dropout_metrics,
                    config={**RUN_SETTINGS, "dropout_ratio": {"type": "number", "minimum": 0, "exclusiveMaximum": 1}}),
     ),
     figures=(
         Figure("fig6-20_overfitting", "6-20", "weight_decay", "Overfitting: training and test accuracy",
                WEIGHT_DECAY, train_test, ("accuracy",), Book("lambdas", (0.0,)), options=DECAY_STYLE,
-               band=train_test_band, claims=("6-20",)),
+               band=train_test_band, claims=("6-20",), overlay=train_test_panels),
         Figure("fig6-21_weight_decay", "6-21", "weight_decay", "Training and test accuracy with weight decay",
                WEIGHT_DECAY, train_test, ("accuracy",), Others("lambdas", (0.0,), book=(0.1,)), options=DECAY_STYLE,
-               band=train_test_band, claims=("6-21",)),
+               band=train_test_band, claims=("6-21",), overlay=train_test_panels),
         Figure("fig6-23_dropout", "6-23", "dropout", "Without Dropout (left) and with Dropout (right)",
                DROPOUT, train_test, ("accuracy",), lambda s: ["without", "with"], options={"column": "variant"},
-               band=train_test_band, claims=("6-23",)),
+               band=train_test_band, claims=("6-23",), overlay=train_test_panels),
     ),
     claims=(Claims(claims_regularization, ("weight_decay", "dropout"), ("6-20", "6-21", "6-23")),),
 )

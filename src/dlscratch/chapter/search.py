@@ -11,6 +11,7 @@ from ..captions import SEED
 from ..claims import at_least, claim_row
 from ..declare import Claims, Experiment, Figure, Section, fixed
 from ..optimizers import make_optimizer
+from ..overlay import Curve, Panel, seed_curve
 from ..paired import build_network, diverged_value, epoch_schedule, train_epochs, used_inputs
 from ..seeding import generator
 from ..tables import Schema
@@ -204,6 +205,39 @@ def random_search_scatter_band(tables, variants, settings):
     return plot_random_search_scatter(search.assign(rank=np.arange(1, len(search) + 1)))
 
 
+def random_search_grid_panels(tables, variants, settings):
+    """Fig 6-24 in an overlay of runs: a panel per rank (Best-1, ...), the validation and
+    training accuracy of each seed's trial of that rank, over seeds."""
+    curves, summary = tables["curves"], tables["summary"]
+    panels = []
+    for rank in range(1, min(settings["top"], int(summary["rank"].max())) + 1):
+        picked = summary[summary["rank"] == rank][["seed", "trial"]]
+        rows = curves.merge(picked, on=["seed", "trial"])
+        panels.append(Panel(str(rank), title=f"Best-{rank}", xlabel="epochs", ylabel="accuracy", ylim=(0, 1),
+                            curves=[seed_curve(rows, "epoch", "val_acc", "val"),
+                                    seed_curve(rows, "epoch", "train_acc", "train")]))
+    return panels
+
+
+def random_search_scatter_panels(tables, variants, settings):
+    """Fig 6-24x in an overlay of runs: every trial of every seed in (learning rate, weight
+    decay), and the top 5 of them."""
+    summary = tables["summary"].sort_values(["seed", "trial"])
+    ranked = summary.sort_values(["val_acc", "seed", "trial"], ascending=[False, True, True], na_position="last")
+    best = ranked.head(5)
+    return [Panel("trials", xlabel="learning rate", ylabel="weight decay", xscale="log", yscale="log",
+                  curves=[Curve("trials", summary["lr"].to_numpy(), summary["weight_decay"].to_numpy(), kind="points"),
+                          Curve("top 5", best["lr"].to_numpy(), best["weight_decay"].to_numpy(), kind="points")])]
+
+
+def random_search_metrics(tables, settings):
+    """The headline numbers of Fig 6-24: the best and the median validation accuracy of the trials."""
+    summary = tables["summary"]
+    return [{"metric": name, "seed": seed, "value": float(value)} for seed, rows in summary.groupby("seed")
+            for name, value in (("best validation accuracy", rows["val_acc"].max()),
+                                ("median validation accuracy", rows["val_acc"].median()))]
+
+
 # --------------------------------------------------------------------------- claims
 
 
@@ -252,7 +286,7 @@ SECTION = Section(
         Experiment("random_search", random_search, fixed("curves", "summary"),
                    "Random search of the learning rate and weight decay", parts=_shard_parts,
                    combine=combine_shards, priority=40, schemas=random_search_schemas, plot_settings=("top",),
-                   claims_tables=("summary",), entry_tables=("curves",), check=check,
+                   claims_tables=("summary",), entry_tables=("curves",), check=check, metrics=random_search_metrics,
                    config={"subset_size": {"type": "integer", "minimum": 2, "maximum": 60000},
                            "validation_rate": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
                            "trials": POSITIVE_INT, "shards": POSITIVE_INT,
@@ -263,10 +297,11 @@ SECTION = Section(
     ),
     figures=(
         Figure("fig6-24_random_search", "6-24", "random_search", "The best trials of a random search", SEARCH_GRID,
-               random_search_grid, ("curves", "summary"), claims=("6-24",)),
+               random_search_grid, ("curves", "summary"), claims=("6-24",), overlay=random_search_grid_panels),
         Figure("fig6-24x_random_search_scatter", "6-24x", "random_search",
                "Every trial in (learning rate, weight decay)", SEARCH_SCATTER,
-               random_search_scatter, ("summary",), band=random_search_scatter_band, claims=("6-24",)),
+               random_search_scatter, ("summary",), band=random_search_scatter_band, claims=("6-24",),
+               overlay=random_search_scatter_panels),
     ),
     claims=(Claims(claims_search, ("random_search",), ("6-24",)),),
 )

@@ -26,17 +26,18 @@ from ..heal import Healing, HealError, check_entries, heal
 from ..invocation import ENV as INVOCATION_ENV, from_stack, to_env
 from ..plan import Run, jobs as store_jobs, needed
 from ..registry import EXPERIMENTS, missing_variants
-from ..runs import BOOK, RUNS_FILE, read_runs, run_config, selected
+from ..runs import BOOK, RUNS_FILE, read_runs, run_config, selected, tried_run
 from ..sources import digest_hashes
 from ..store import StoreLock, platform_key, register
 from .audit import Audit
+from .comparison import Comparison
 from .files import Files
 
 MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                "t10k-labels-idx1-ubyte.gz"]
 
 
-class Pipeline(Files, Audit):
+class Pipeline(Files, Comparison, Audit):
     """One call of the workflow: its settings, its runs, its code, its store and its plan.
 
     ``workflow`` is Snakemake's (its ``basedir``, ``exec_mode``, ``config_settings``,
@@ -94,9 +95,20 @@ class Pipeline(Files, Audit):
             except ConfigError as error:
                 self.run_errors[name] = str(error)
         try:
-            self.selected = selected(self.run_specs, self.config.get("runs"))
+            wanted = self.config.get("runs")  # with a tried run and no 'runs': that run alone beside the book's
+            self.selected = selected(self.run_specs, [] if wanted is None and self.config.get("try") else wanted)
         except ConfigError as error:
             self.run_errors["runs"] = str(error)
+        if self.config.get("try") is not None:  # a run tried from the command line: compared with the book's
+            try:
+                name, spec = tried_run(self.config["try"])
+                if name in self.run_specs:
+                    raise ConfigError(f"config key 'try': the tried run's name '{name}' is a run of {RUNS_FILE}")
+                self.run_specs[name] = spec
+                self.run_configs[name] = run_config(name, self.config, spec["settings"], validate)
+                self.selected.append(name)
+            except ConfigError as error:  # given for this call: refused whatever the target
+                refuse(str(error))
 
     def validator(self):
         from ..config import schema_validator
@@ -179,7 +191,7 @@ class Pipeline(Files, Audit):
         else:
             jobs = [job for run in self.heal_runs for job in self.run_jobs(run, entries=False)]
             try:
-                self.healing = heal(self.needed, jobs + ([self.compare_job()] if len(self.heal_runs) > 1 else []),
+                self.healing = heal(self.needed, jobs + (self.compare_jobs() if len(self.heal_runs) > 1 else []),
                                     self.heal_mode, f" ({' '.join(self.invocation.targets)})", self.store)
             except HealError as error:
                 refuse(str(error))

@@ -56,7 +56,7 @@ class Audit:
         needs is wrong: then say so, before any job (``every``: all its runs, for prune)."""
         wanted = set(self.run_specs) if every else set(self.selected)
         problems = [message for name, message in self.run_errors.items()
-                    if name in (RUNS_FILE, "runs") or name in wanted]
+                    if name in (RUNS_FILE, "runs", "try") or name in wanted]
         if problems:
             refuse("\n".join(problems))
         return files
@@ -101,8 +101,8 @@ class Audit:
             for studies in [False, True] if run.name == BOOK else [False]:
                 for job in self.run_jobs(run, entries=False, studies=studies):
                     files.update([job["provenance"], *map(str, job["outputs"])])
-        job = self.compare_job()
-        files.update([job["provenance"], *job["outputs"]])
+        for job in self.compare_jobs():
+            files.update([job["provenance"], *job["outputs"]])
         for each in self.workflow.rules:  # every rule's own log
             files.update(str(log) for log in each.log if "{" not in str(log))
         for entry in needed(self.all_runs, studies=True).values():

@@ -267,12 +267,6 @@ class Files:
                      "outputs": [run.path("index.html")]})
         return jobs
 
-    @staticmethod
-    def compare_job():
-        """The comparison page's job, as ``dlscratch.verify`` checks it."""
-        return {"target": "compare", "rule": "compare_page", "provenance": "results/compare.provenance.json",
-                "outputs": ["results/compare.html", "results/compare.csv"]}
-
     def run_schemas(self, run):
         """The schema of every table of ``run``: its store entries, its assembled tables, its claims."""
         out = {run.path("claims.csv"): dataclasses.replace(CLAIMS_TABLE_SCHEMA, rule=run.rule("claims")).as_params()}
