@@ -7,6 +7,7 @@
     python benchmarks/run.py --book DIR   # ... and the book's own scripts, for the targets
     python benchmarks/run.py --studies    # the studies target (beyond the book) instead of the chapter
     python benchmarks/run.py --explore    # the chapter with one seed, then Adam's rate changed and back, compare
+    python benchmarks/run.py --compare    # the book's run alone, then compare (the runs and the sweep), each from empty
 
 Prints: training steps per second (784-100-100-100-100-10 ReLU, batch 128, float32 and
 float64, default BLAS threads and one); MNIST load times; then runs the whole book-scale
@@ -25,7 +26,10 @@ With ``--explore`` it times what the store (results/store/) is for, at book scal
 seed: the default run from an empty results/, the run after Adam's learning rate changes
 (a dotted key, against the target of a quarter of the optimizer_mnist job time), the switch
 back (target: under 30 s, no training), the store's size, and `snakemake compare` with the
-runs of config/runs.yaml. Run it with the machine otherwise idle.
+runs of config/runs.yaml. With ``--compare`` it times, at book scale with one seed, each from
+an empty results/, the book's run alone and `snakemake --cores 4 compare` with every run and
+sweep of config/runs.yaml, and the job time of the training jobs the named runs add, Adam's
+(a sweep of its rate, adam_lr_10x) apart. Run it with the machine otherwise idle.
 """
 
 import argparse
@@ -189,6 +193,44 @@ def print_explore():
         print(f"  snakemake --cores 4 compare (config/runs.yaml): {compare:.1f} s wall")
 
 
+def named_training(workdir):
+    """{rule: job seconds} of the training jobs a named run added (``<experiment>__<run>``),
+    from each store entry's job record and Snakemake's benchmark of its job."""
+    import json
+
+    seconds = {}
+    for record in Path(workdir, "results", "store").rglob("job.json"):
+        job = json.loads(record.read_text())
+        if "__" in job["rule"] and job["benchmark"] not in seconds.get(job["rule"], {}):
+            tsv = Path(workdir, job["benchmark"])
+            seconds.setdefault(job["rule"], {})[job["benchmark"]] = float(pd.read_csv(tsv, sep="\t")["s"].iloc[-1])
+    return {rule: sum(jobs.values()) for rule, jobs in sorted(seconds.items())}
+
+
+def print_compare():
+    """Time, at book scale with one seed and each from an empty results/, the book's run alone
+    and `snakemake compare` with every run and sweep of config/runs.yaml."""
+    one = ["--configfile", "config/one_seed.yaml"]
+    with tempfile.TemporaryDirectory() as tmp:
+        book, both = Path(tmp, "book"), Path(tmp, "compare")
+        for work in (book, both):
+            work.mkdir()
+            copy_project(work)
+        alone = snakemake(book, *one)
+        print(f"\nthe book's run alone, book scale, 1 seed, from empty results/: {alone:.1f} s wall")
+        wall = snakemake(both, "compare", *one)
+        runs = sorted(p.name for p in (both / "results" / "runs").iterdir())
+        print(f"snakemake --cores 4 compare ({len(runs)} runs beside the book's: {', '.join(runs)}): {wall:.1f} s wall, "
+              f"{wall - alone:.1f} s more than the book's run alone")
+        added = named_training(both)
+        adam = {rule: s for rule, s in added.items() if rule.startswith("optimizer_mnist__adam")}
+        for rule, seconds in added.items():
+            print(f"  {rule}: {seconds:.1f} s of job time")
+        print(f"  Adam's jobs: {sum(adam.values()):.1f} s of job time, {100 * sum(adam.values()) / wall:.0f}% of the "
+              f"compare's wall time; every training job the runs add: {sum(added.values()):.1f} s; the rest is their "
+              "figures (drawn or copied), tables, claims, pages, overlays and sweep figures")
+
+
 def print_studies(budget_s=20 * 60):
     """Time `snakemake --cores 4 studies` from an empty results/ in a temporary copy."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -266,6 +308,8 @@ def main():
                         help="time the studies target instead of the chapter's pipeline")
     parser.add_argument("--explore", action="store_true",
                         help="time a changed hyperparameter, the switch back and compare, at book scale, 1 seed")
+    parser.add_argument("--compare", action="store_true",
+                        help="time the book's run alone and compare with the runs and the sweep, book scale, 1 seed")
     parser.add_argument("--book", metavar="DIR",
                         help="also time the book's scripts from this checkout of its code")
     args = parser.parse_args()
@@ -285,6 +329,8 @@ def main():
         print_studies()
     elif args.explore:
         print_explore()
+    elif args.compare:
+        print_compare()
     elif not args.quick:
         wall = print_pipeline(args.seeds)
         if args.book:

@@ -20,7 +20,7 @@ from snakemake_runner import (ROOT, copy_project, executed_rules, follow, planne
 from dlscratch.claims_table import read_claims
 from dlscratch.registry import EXPERIMENTS
 from dlscratch.results import assemble
-from dlscratch.runs import read_runs
+from dlscratch.runs import read_runs, selected
 from dlscratch.tables import FLOAT_FORMAT
 
 pytestmark = pytest.mark.pipeline
@@ -29,7 +29,11 @@ SMALL = run_config("config/test.yaml")
 
 ADAM = ("config/test.yaml", "config/adam.yaml")  # Adam's learning rate 0.002 (no run of runs.yaml has it)
 TRAINING = {name for name in EXPERIMENTS} | {"overfit_baseline"}
-COMPARED = ["adam_lr_10x", "dropout_0.3"]  # with the book's: three runs
+TWO = ["adam_lr_10x", "dropout_0.3"]
+SELECTED = TWO + ["adam_lr"]  # two named runs and the shipped sweep of Adam's learning rate
+RUNS = read_runs(ROOT / "config" / "runs.yaml")
+COMPARED = selected(RUNS, SELECTED)  # the sweep's runs too: with the book's, seven runs
+SWEEP = [name for name in COMPARED if RUNS[name].get("sweep")]
 
 
 def training(rules):
@@ -60,7 +64,10 @@ def explored(small_pipeline, tmp_path_factory):
     seen.pruned_entries = entries(work)
     seen.after_prune = planned_rules(work)
     book = {p: (work / "results" / p).read_bytes() for p in ("claims.csv", "claims.md", "figures/fig6-09_optimizers_mnist.png")}
-    seen.compare = snakemake(work, "compare", "--config", f"runs=[{','.join(COMPARED)}]")
+    seen.before_compare = entries(work)
+    seen.compare = snakemake(work, "compare", "--config", f"runs=[{','.join(SELECTED)}]")
+    seen.compare_plan = executed_rules(seen.compare)
+    seen.compared_entries = entries(work)
     seen.book_after_compare = {p: (work / "results" / p).read_bytes() for p in book}
     seen.book_before_compare = book
     return seen
@@ -143,8 +150,10 @@ def test_a_named_run_draws_only_what_it_changes_and_copies_the_books_other_figur
 
 def test_the_comparisons_claim_columns_are_each_runs_own_claims(explored):
     results = explored.work / "results"
-    table = pd.read_csv(results / "compare.csv", keep_default_na=False, na_values={c: [""] for c in ("mean", "lo", "hi")})
-    assert list(table.columns) == ["run", "figure", "claim", "verdict", "mean", "lo", "hi"]
+    every = pd.read_csv(results / "compare.csv", keep_default_na=False, na_values={c: [""] for c in ("mean", "lo", "hi")})
+    assert list(every.columns) == ["kind", "run", "sweep", "key", "value", "figure", "claim", "verdict", "mean", "lo",
+                                   "hi"]
+    table = every[every.kind == "claim"]
     assert table.run.unique().tolist() == ["book", *COMPARED]
     for run in ["book", *COMPARED]:
         own = read_claims(results / ("claims.csv" if run == "book" else f"runs/{run}/claims.csv"))
@@ -159,19 +168,110 @@ def test_the_comparisons_claim_columns_are_each_runs_own_claims(explored):
          .pipe(lambda t: t[COMPARED].ne(t["book"], axis=0).any(axis=1))))
 
 
-def test_the_comparison_passes_in_a_real_browser(explored, tmp_path):
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "check_page.py"),
-                           str(explored.work / "results" / "compare.html")], capture_output=True, text=True, timeout=120)
+def test_the_comparison_passes_in_a_real_browser_and_shows_images_only_of_what_differs(explored, tmp_path):
+    results = explored.work / "results"
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "check_page.py"), str(results / "compare.html")],
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    images = int(re.search(r"(\d+) images", proc.stdout).group(1))
-    figures = len(list((explored.work / "results" / "figures").glob("fig6-*.png")))
-    assert images == 3 * figures  # each figure of the chapter, as each of the three runs draws it
+    page = (results / "compare.html").read_text()
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert int(re.search(r"(\d+) images", proc.stdout).group(1)) == len(images)
+    book = {p.name: p.read_bytes() for p in (results / "figures").glob("*.png")}
+    overlays = sorted(p.name for p in (results / "compare" / "overlay").glob("*.png"))
+    for src in images:  # an overlay, a sweep's figure, or a figure that differs from the book's in some run
+        if src.startswith("compare/"):
+            continue
+        name = src.rsplit("/", 1)[1]
+        versions = {(results / "runs" / run / "figures" / name).read_bytes() for run in COMPARED
+                    if (results / "runs" / run / "figures" / name).exists()}
+        assert versions - {book.get(name)}, f"{src}: the same in every run, yet shown"
+    shown = {src.rsplit("/", 1)[1] for src in images}
+    identical = page.split('id="identical"')[1]
+    for name, data in book.items():
+        same = all((results / "runs" / run / "figures" / name).read_bytes() == data for run in COMPARED)
+        assert (name not in shown and identical.count(f'href="figures/{name}"') == 1) if same else name in shown, name
+    # the figures that differ are Fig 6-9's family (Adam's rates) and 6-23's (Dropout 0.3), and each has its overlay
+    assert overlays == ["fig6-09_optimizers_mnist.png", "fig6-09x_all_optimizers_mnist.png", "fig6-23_dropout.png"]
+    assert all(f'src="compare/overlay/{name}"' in page for name in overlays)
+    assert 'src="compare/sweep/adam_lr/6-9.png"' in page
+
+
+def test_the_sweep_trains_only_adam_for_each_new_rate_and_the_books_rate_nothing(explored):
+    trained = {rule for rule in training(explored.compare_plan) if rule.startswith("optimizer_mnist")}
+    # Adam at 0.01 is adam_lr_10x's (the first run that needs it); at 0.001 it is the book's
+    assert trained == {"optimizer_mnist__adam_lr_10x", "optimizer_mnist__adam_lr_0.0001",
+                       "optimizer_mnist__adam_lr_0.1"}
+    assert {rule.split("__")[0] for rule in training(explored.compare_plan)} == {"optimizer_mnist", "dropout"}
+    new = [r for d, r in explored.compared_entries.items() if d not in explored.before_compare]
+    adam = sorted((r["settings"]["optimizers"]["Adam"]["lr"], r["seed"]) for r in new if r["experiment"] == "optimizer_mnist")
+    assert adam == [(lr, seed) for lr in (0.0001, 0.01, 0.1) for seed in SMALL["seeds"]]  # one job's entry per value and seed
+    assert all(r["unit"] == "Adam" for r in new if r["experiment"] == "optimizer_mnist")
+    stats = (explored.compare.stdout + explored.compare.stderr).split("Job stats:")[1].split("total")[0]
+    counts = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\S+)\s+(\d+)\s*$", stats, re.M)}
+    assert {rule: counts[rule] for rule in trained} == {rule: len(SMALL["seeds"]) for rule in trained}
+    book_rate = explored.work / "results" / "runs" / "adam_lr_0.001"
+    assert (book_rate / "claims.csv").read_bytes() == (explored.work / "results" / "claims.csv").read_bytes()
+
+
+def test_the_sweep_draws_a_response_figure_for_the_claims_of_fig_6_9_it_changes(explored):
+    results = explored.work / "results"
+    sweep = results / "compare" / "sweep" / "adam_lr"
+    assert sorted(p.name for p in sweep.iterdir()) == ["6-9.pdf", "6-9.png", "6-9.txt", "provenance.json"]
+    caption = (sweep / "6-9.txt").read_text()
+    book = read_claims(results / "claims.csv")
+    six_nine = book[book.claim == "6-9"].statement.tolist()
+    about_adam = [s for s in six_nine if "Adam" in s]
+    assert len(about_adam) == 3  # Adam's two comparisons with SGD, and AdaGrad fastest of a list with Adam
+    for statement in six_nine:
+        if statement in about_adam:
+            assert f"“{statement}” holds at " in caption, statement
+        else:
+            assert f"“{statement}”" in caption.split("Unchanged by the setting: ")[1], statement
+    # at each rate, the verdicts the figure shows are the sweep's runs' own
+    table = pd.read_csv(results / "compare.csv", keep_default_na=False)
+    rows = table[(table.kind == "claim") & (table.sweep == "adam_lr")]
+    assert sorted(rows.value.unique(), key=float) == ["0.0001", "0.001", "0.01", "0.1"]
+    assert set(rows.key) == {"optimizer_mnist.optimizers.Adam.lr"}
+    first = rows[rows.claim == about_adam[0]]
+    held = [v for v, verdict in zip(first.value, first.verdict) if verdict == "holds"]
+    assert f"“{about_adam[0]}” holds at {', '.join(held) if held else 'none of the values'}" in caption
+
+
+def test_the_runs_table_gives_each_runs_headline_numbers_of_the_figures_that_differ(explored):
+    table = pd.read_csv(explored.work / "results" / "compare.csv", keep_default_na=False)
+    metrics = table[table.kind == "metric"]
+    assert set(metrics.figure) == {"6-9, 6-9x", "6-23"}  # the experiments whose figures differ
+    adam = metrics[metrics.claim == "Adam: test accuracy"].set_index("run")["mean"].astype(float)
+    assert list(adam.index) == ["book", *COMPARED]
+    assert adam["adam_lr_0.001"] == adam["book"] != adam["adam_lr_10x"] == adam["adam_lr_0.01"]
+    for run in ["book", "adam_lr_10x"]:  # the mean of each seed's own test accuracy, from the run's tables
+        directory = explored.work / "results" / ("" if run == "book" else f"runs/{run}")
+        summary = pd.concat(pd.read_csv(p) for p in directory.glob("optimizer_mnist/seed*/summary.csv"))
+        assert adam[run] == pytest.approx(summary[summary.optimizer == "Adam"].test_acc.mean(), abs=1e-8)
+    page = (explored.work / "results" / "compare.html").read_text()
+    assert "<th>Fig 6-9, 6-9x<br>Adam: test accuracy</th>" in page
+    assert "<th>Fig 6-9, 6-9x<br>SGD: test accuracy</th>" not in page  # the same in every run: left out
+
+
+def test_a_tried_run_trains_only_what_it_changes_and_a_wrong_one_is_refused(explored):
+    change = "try=optimizer_mnist.optimizers.Adam.lr=0.02"
+    planned = planned_rules(explored.work, "compare", "--config", change)
+    assert training(planned) == {"optimizer_mnist__try_Adam.lr_0.02"}
+    assert "compare_overlay_optimizer_mnist" in planned and not any("adam_lr_10x" in r for r in planned)
+    wrong = snakemake(explored.work, "-n", "compare", "--config", "try=optimizer_mnist.optimizers.Adamm.lr=0.02",
+                      check=False)
+    assert wrong.returncode == 1 and wrong.stderr.strip().splitlines()[-1].startswith(
+        "run 'try_Adamm.lr_0.02': config key 'optimizer_mnist.optimizers.Adamm.lr': optimizer_mnist.optimizers has "
+        "no key 'Adamm'")
+    hostile = snakemake(explored.work, "-n", "--config", "try=optimizer_mnist.optimizers.Adam.lr=</script>",
+                        check=False)  # refused for any target: it was given for this call
+    assert hostile.returncode == 1 and "config key 'try': text" in hostile.stderr and "contains '<'" in hostile.stderr
 
 
 def test_the_report_of_compare_groups_the_figures_by_run(explored, tmp_path):
     report = tmp_path / "report.zip"
     proc = subprocess.run([sys.executable, "-m", "snakemake", "compare", "--report", str(report), "--config",
-                           f"runs=[{','.join(COMPARED)}]", "--configfile", "config/test.yaml"],
+                           f"runs=[{','.join(TWO)}]", "--configfile", "config/test.yaml"],
                           cwd=explored.work, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with zipfile.ZipFile(report) as z:
@@ -185,7 +285,7 @@ def test_a_named_runs_remedy_works_as_printed(explored, tmp_path):
     shutil.copytree(explored.work, work, symlinks=True)
     figure = work / "results" / "runs" / "adam_lr_10x" / "figures" / "fig6-09_optimizers_mnist.png"
     figure.write_bytes(figure.read_bytes()[:-100])
-    runs = f"runs=[{','.join(COMPARED)}]"
+    runs = f"runs=[{','.join(SELECTED)}]"
     checked = snakemake(work, "verify", "--config", runs, cores=1, check=False)
     assert checked.returncode == 1
     assert "results/runs/adam_lr_10x/figures/fig6-09_optimizers_mnist.png: cut: " in checked.stderr
@@ -216,7 +316,9 @@ def test_compare_plans_each_distinct_training_job_once(tmp_path):
 def test_bad_runs_are_refused_before_any_job_and_never_stop_the_books_run(tmp_path):
     work = copy_project(tmp_path)
     proc = snakemake(work, "-n", "compare", "--config", "runs=[adam]", check=False)
-    defined = ", ".join(read_runs(work / "config" / "runs.yaml"))
+    runs = read_runs(work / "config" / "runs.yaml")
+    sweeps = dict.fromkeys(run["sweep"]["name"] for run in runs.values() if "sweep" in run)
+    defined = ", ".join([*runs, *(f"{name} (a sweep)" for name in sweeps)])
     assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1] == (
         f"config key 'runs': unknown run 'adam'; the defined runs are {defined}")
     (work / "config" / "runs.yaml").write_text("fast:\n  optimizer_mnist:\n    iterations: 0\n")

@@ -117,7 +117,7 @@ def test_a_loss_axis_keeps_the_chapters_range_where_the_curves_end_inside_it_and
     fig, found = plot_loss_curves(high, "optimizer", ["SGD", "Adam"], ylim=(0, 3))
     low, top = fig.axes[0].get_ylim()
     adam = smooth_curve(high.loc[high.optimizer == "Adam", "loss"].to_numpy())
-    assert low == 0 and top >= adam.max() > 3  # every curve whole on the axis
+    assert low == 0 and top >= adam[-6:].max() > 3  # the last tenth of every curve on the axis
     assert found["axis"].startswith(f"The loss axis grows to 0–{top:.3g}") and "where Adam ends" in found["axis"]
     band, found = plot_loss_band(high.assign(seed=0), "optimizer", ["SGD", "Adam"], ylim=(0, 3))
     assert band.axes[0].get_ylim()[1] > 3 and "Adam" in found["axis"]

@@ -96,7 +96,12 @@ def seed_curve(rows, x, y, key, smooth=False, kind="line"):
 
 
 def _runs_text(runs, every):
-    return "every run" if len(runs) == len(every) and len(every) > 1 else ", ".join(runs)
+    """The runs a series is drawn for, as its legend names them: "every run", "every run but
+    X" where that is shorter, else the runs."""
+    if len(runs) == len(every) and len(every) > 1:
+        return "every run"
+    others = [run for run in every if run not in runs]
+    return f"every run but {', '.join(others)}" if len(runs) > 2 and len(others) < len(runs) else ", ".join(runs)
 
 
 def _style(kind, colour, linestyle, run_index):
@@ -145,7 +150,7 @@ def draw_overlay(panels_by_run, ncols=None, panel_size=None):
                 panels[panel.key] = {}
             panels[panel.key][run] = panel
     ncols = ncols or (1 if len(order) == 1 else min(4, len(order)))
-    size = panel_size or ((7.0, 5.0) if len(order) == 1 else (3.4, 2.9))
+    size = panel_size or ((9.5, 5.0) if len(order) == 1 else (3.4, 2.9))
     fig, axes = P.grid(max(len(order), 1), ncols, panel_size=size)
     only, notes = [], []
     colours = {}
@@ -195,7 +200,10 @@ def draw_overlay(panels_by_run, ncols=None, panel_size=None):
                 notes.append(note)
         ax.set(title=first.title, xlabel=first.xlabel, ylabel=first.ylabel, xscale=first.xscale,
                yscale=first.yscale)
-        ax.legend(fontsize=7 if len(order) <= 4 else 5, loc="best")
+        if len(order) == 1:  # beside the axes: a legend of several runs would hide curves
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+        else:
+            ax.legend(fontsize=7 if len(order) <= 4 else 5, loc="best")
     styles = ", ".join(f"{run} {_style_name(i)}" for i, run in enumerate(runs))
     caption = [f"Line styles tell the runs apart: {styles}"
                + ("; colours, the series." if any(len({c.key for p in panels[k].values() for c in p.curves}) > 1

@@ -137,19 +137,27 @@ def save_figure(fig, path):
 # --------------------------------------------------------------------------- loss curves
 
 
+TAIL_SHOWN = 0.1  # the last fraction of a series that an axis grown past the chapter's range holds
+
+
+def _tail(values):
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return finite[-max(1, int(np.ceil(TAIL_SHOWN * finite.size))):] if finite.size else finite
+
+
 def shown_range(fixed, series, what):
     """The range of an axis that the chapter fixes (``fixed``: Fig 6-9's loss 0–1), kept where
-    every series of ``series`` ({label: values}) ends inside it, else grown to hold all their
-    finite values (so no plot is empty because of its axis); and the caption's sentence saying
-    so ("" when kept)."""
+    every series of ``series`` ({label: values}) ends inside it, else grown to hold the last
+    tenth of every series (as the book's own 0–1 cuts off the first iterations' loss, the
+    start may still be cut; no plot is empty because of its axis); and the caption's sentence
+    saying so ("" when kept)."""
     low, high = fixed
     outside = [label for label, values in series.items()
-               if (finite := np.asarray(values, dtype=np.float64)[np.isfinite(values)]).size
-               and not low <= finite[-1] <= high]
+               if (tail := _tail(values)).size and not low <= tail[-1] <= high]
     if not outside:
         return (low, high), ""
-    values = np.concatenate([np.asarray(v, dtype=np.float64) for v in series.values()])
-    values = values[np.isfinite(values)]
+    values = np.concatenate([_tail(v) for v in series.values()])
     grown = (min(low, float(values.min())), max(high, float(values.max())))
     pad = 0.03 * (grown[1] - grown[0])
     grown = (grown[0] - pad if grown[0] < low else low, grown[1] + pad if grown[1] > high else high)

@@ -67,7 +67,7 @@ class Audit:
         """`snakemake verify`: check results/ against what the run wrote (``dlscratch.verify``),
         while the DAG is built, so that its report is all that is printed: one line per file that
         is not what the run wrote (or that no current run writes), with the command that remakes
-        (or removes) it, and exit status 1. With --config 'runs=[...]', the named runs too."""
+        (or removes) it, and exit status 1. With --config 'runs=[...]', the named runs too, and their comparison."""
         runs = [self.book_run] + [r for r in self.named_runs if self.config.get("runs")]
         if self.config.get("runs"):
             self.runs_ready([])
@@ -75,6 +75,8 @@ class Audit:
         for run in runs:
             jobs += self.run_jobs(run)
             schemas.update(self.run_schemas(run))
+        if self.config.get("runs") and any(os.path.exists(job["provenance"]) for job in self.compare_jobs()):
+            jobs += self.compare_jobs()  # the comparison of those runs, once it has been made
         jobs = list({job["provenance"]: job for job in jobs}.values())  # shared entries once
         if not any(os.path.exists(job["provenance"]) for job in jobs):
             refuse(f"verify: results/ holds no run of these settings yet: run the workflow first (`{self.rerun}`)")
@@ -101,7 +103,7 @@ class Audit:
             for studies in [False, True] if run.name == BOOK else [False]:
                 for job in self.run_jobs(run, entries=False, studies=studies):
                     files.update([job["provenance"], *map(str, job["outputs"])])
-        for job in self.compare_jobs():
+        for job in self.compare_jobs(self.all_runs):
             files.update([job["provenance"], *job["outputs"]])
         for each in self.workflow.rules:  # every rule's own log
             files.update(str(log) for log in each.log if "{" not in str(log))

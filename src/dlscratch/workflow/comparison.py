@@ -15,20 +15,23 @@ class Comparison:
 
     # ------------------------------------------------------------------ overlays
 
-    def overlaid(self):
-        """The experiments of the chapter that some compared run draws otherwise than the book's
-        run (its settings, seeds or figures differ): each gets an overlay job."""
+    def overlaid(self, runs=None):
+        """The experiments of the chapter that some compared run (of ``runs``, by default this
+        call's) draws otherwise than the book's run (its settings, seeds or figures differ):
+        each gets an overlay job."""
+        named = self.named_runs if runs is None else [run for run in runs if run.name != BOOK]
         return [name for name in EXPERIMENTS if not EXPERIMENTS[name].study and any(
-            name in self.drawn[run.name] and not self.drawn_as_book(run, name) for run in self.named_runs)]
+            name in self.drawn[run.name] and not self.drawn_as_book(run, name) for run in named)]
 
-    def overlay_stems(self, name):
+    def overlay_stems(self, name, runs=None):
         """The figures of experiment ``name`` that any compared run draws (no several-seed
         companions: an overlay draws every seed's mean and band itself)."""
-        return list(dict.fromkeys(d.stem for run in self.runs for d in self.drawn[run.name].get(name, ())
-                                  if not d.band))
+        return list(dict.fromkeys(d.stem for run in (self.runs if runs is None else runs)
+                                  for d in self.drawn[run.name].get(name, ()) if not d.band))
 
-    def overlay_outputs(self, name):
-        files = [f"{COMPARE}/overlay/{stem}.{ext}" for stem in self.overlay_stems(name) for ext in ("png", "pdf", "txt")]
+    def overlay_outputs(self, name, runs=None):
+        files = [f"{COMPARE}/overlay/{stem}.{ext}" for stem in self.overlay_stems(name, runs)
+                 for ext in ("png", "pdf", "txt")]
         return files + [f"{COMPARE}/overlay/{name}.metrics.csv"]
 
     @staticmethod
@@ -59,24 +62,25 @@ class Comparison:
 
     # ------------------------------------------------------------------ sweeps
 
-    def sweeps(self):
-        """{sweep: its compared runs, in order} of the sweeps some of whose runs are compared."""
+    def sweeps(self, runs=None):
+        """{sweep: its compared runs, in order} of the sweeps some of whose runs are compared
+        (of ``runs``, by default this call's)."""
         out = {}
-        for run in self.named_runs:
+        for run in self.named_runs if runs is None else [run for run in runs if run.name != BOOK]:
             sweep = self.run_specs[run.name].get("sweep")
             if sweep:
                 out.setdefault(sweep["name"], []).append(run)
         return out
 
-    def sweep_claims(self, sweep):
+    def sweep_claims(self, sweep, runs=None):
         """The claim ids whose quantities sweep ``sweep`` may change: those of every set of
         claims that reads an experiment whose settings differ between its runs and the book's."""
-        runs = [self.book_run] + self.sweeps()[sweep]
+        runs = [self.book_run] + self.sweeps(runs)[sweep]
         changed = {name for name in EXPERIMENTS for run in runs[1:] if run.config[name] != runs[0].config[name]}
         return [claim for c in CLAIMS if set(c.experiments) & changed for claim in c.ids]
 
-    def sweep_outputs(self, sweep):
-        return [f"{COMPARE}/sweep/{sweep}/{claim_file(claim)}.{ext}" for claim in self.sweep_claims(sweep)
+    def sweep_outputs(self, sweep, runs=None):
+        return [f"{COMPARE}/sweep/{sweep}/{claim_file(claim)}.{ext}" for claim in self.sweep_claims(sweep, runs)
                 for ext in ("png", "pdf", "txt")]
 
     @staticmethod
@@ -115,12 +119,13 @@ class Comparison:
         """Where ``run`` lies in a sweep ({"name", "keys", "values"}), or None."""
         return None if run.name == BOOK else self.run_specs[run.name].get("sweep")
 
-    def compare_jobs(self):
-        """The comparison's jobs, as ``dlscratch.verify`` and healing check them."""
+    def compare_jobs(self, runs=None):
+        """The comparison's jobs, as ``dlscratch.verify`` and healing check them (of ``runs``, by
+        default this call's; the files no run writes are those of no job of every run's)."""
         jobs = [{"target": "compare", "rule": "compare_page", "provenance": f"{COMPARE}.provenance.json",
                  "outputs": [f"{COMPARE}.html", f"{COMPARE}.csv"]}]
         jobs += [{"target": "compare", "rule": f"compare_overlay_{name}", "provenance": self.overlay_provenance(name),
-                  "outputs": self.overlay_outputs(name)} for name in self.overlaid()]
+                  "outputs": self.overlay_outputs(name, runs)} for name in self.overlaid(runs)]
         jobs += [{"target": "compare", "rule": f"compare_sweep_{sweep}", "provenance": self.sweep_provenance(sweep),
-                  "outputs": self.sweep_outputs(sweep)} for sweep in self.sweeps()]
+                  "outputs": self.sweep_outputs(sweep, runs)} for sweep in self.sweeps(runs)]
         return jobs
