@@ -163,7 +163,7 @@ def draw_overlay(panels_by_run, ncols=None, panel_size=None):
         per_series = len(keys) > 1
         if first.background is not None:
             first.background(ax)
-        drawn = []  # [(curve, [runs])]
+        drawn = []  # [(curve, the runs that have it, the index of the first)]
         for i, run in enumerate(runs):
             panel = by_run.get(run)
             for curve in panel.curves if panel else []:
@@ -218,7 +218,7 @@ def draw_overlay(panels_by_run, ncols=None, panel_size=None):
 def _style_name(i):
     names = ("solid, as the book draws it", "dashed", "dotted", "dash-dotted", "long-dashed", "dash-dot-dotted",
              "sparsely dotted", "long dash-dotted")
-    return names[i % len(names)] if i else names[0]
+    return names[i % len(names)]
 
 
 def seeds_text(seeds_by_run):
