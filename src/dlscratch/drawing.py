@@ -10,14 +10,12 @@ A named run's experiment that is drawn exactly as the book's run draws it is cop
 the book's figures instead (``dlscratch.atomic.copy_by_name``).
 """
 
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # pipeline jobs draw headless and never show anything
 
 from . import plotting  # noqa: E402  (after choosing the backend)
-from .atomic import write_text  # noqa: E402
 from .captions import render  # noqa: E402
 from .declare import resolve  # noqa: E402
 from .results import read_run  # noqa: E402
@@ -32,10 +30,7 @@ def first_seed(table, seed):
 def draw_figures(snakemake):
     params = snakemake.params
     (tables,) = read_run(params.tables).values()  # the tables of this job's experiment
-    outputs = {}
-    for path in snakemake.output:
-        if path != snakemake.output.get("provenance"):
-            outputs.setdefault(Path(path).name.removesuffix(Path(path).suffix), []).append(path)
+    outputs = plotting.outputs_by_stem(snakemake.output, exclude=[snakemake.output.get("provenance")])
     for spec in params.figures:
         used = {name: tables[name] if spec["all_seeds"] else first_seed(tables[name], params.seeds[0])
                 for name in spec["tables"]}
@@ -44,14 +39,6 @@ def draw_figures(snakemake):
         figure, found = figure if isinstance(figure, tuple) else (figure, {})
         caption = render(spec["number"], spec["title"], spec["caption"], settings=params.settings,
                          variants=spec["variants"], seeds=params.seeds, band=spec["band"], **found)
-        for path in outputs[spec["stem"]]:
-            if path.endswith(".rst"):  # for Snakemake's report: escaped, so a label is shown as text
-                write_text(path, rst_caption(caption) + "\n")
-            else:
-                plotting.save_figure(figure, path)
-                # The first save settles the layout; the other formats reuse it instead of running
-                # the constrained-layout solver again (the costliest step for many-panel figures).
-                # None, not "none": with no engine at all, savefig draws once instead of twice (a
-                # placeholder engine still costs a layout pass); the files are byte-identical.
-                figure.set_layout_engine(None)
+        # the caption, for Snakemake's report: escaped, so a label is shown as text
+        plotting.save_outputs(figure, outputs[spec["stem"]], {".rst": rst_caption(caption) + "\n"})
         print(f"{spec['stem']}: {caption}")

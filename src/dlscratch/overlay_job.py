@@ -28,7 +28,6 @@ def write_overlays(snakemake):
     import matplotlib
 
     matplotlib.use("Agg")
-    from .atomic import write_text
     from .registry import EXPERIMENTS, FIGURES
     from .results import read_run
     from .tables import write_table
@@ -38,9 +37,7 @@ def write_overlays(snakemake):
     names = [run["name"] for run in runs]
     tables = {run["name"]: read_run(run["tables"])[name] for run in runs}
     seeds = {run["name"]: run["seeds"] for run in runs}
-    outputs = {}
-    for path in snakemake.output:
-        outputs.setdefault(path.rsplit("/", 1)[-1].rsplit(".", 1)[0], []).append(path)
+    outputs = P.outputs_by_stem(snakemake.output, exclude=[snakemake.output.provenance])
     stems = list(dict.fromkeys(f["stem"] for run in runs for f in run["figures"]))
     for stem in stems:
         panels, spec = {}, None
@@ -52,12 +49,7 @@ def write_overlays(snakemake):
                 panels[run["name"]] = FIGURES[stem].overlay(used, mine["variants"], run["settings"], **mine["options"])
         figure, found = draw_overlay(panels)
         caption = overlay_caption(spec, names, list(panels), seeds, found)
-        for path in outputs[stem]:
-            if path.endswith(".txt"):
-                write_text(path, caption + "\n")
-            else:
-                P.save_figure(figure, path)
-                figure.set_layout_engine(None)  # the first save settled the layout (as dlscratch.drawing)
+        P.save_outputs(figure, outputs[stem], {".txt": caption + "\n"})
         print(f"{stem}: {caption}")
     experiment = EXPERIMENTS[name]
     numbers = ", ".join(dict.fromkeys(f["number"] for run in runs for f in run["figures"]))

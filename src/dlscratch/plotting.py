@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic import atomic_writer
+from .atomic import atomic_writer, write_text
 from .smoothing import smooth_curve
 from .text import plural, shorten
 
@@ -121,6 +121,31 @@ def note(ax, text):
     """Small text at the left middle of a panel (used to flag diverged runs)."""
     if text:
         ax.text(0.04, 0.5, text, transform=ax.transAxes, fontsize=7, va="center")
+
+
+def outputs_by_stem(paths, exclude=()):
+    """{file name without its suffix: its paths} of a job's outputs (``exclude``: paths left out)."""
+    out = {}
+    for path in map(str, paths):
+        if path not in exclude:
+            out.setdefault(Path(path).name.removesuffix(Path(path).suffix), []).append(path)
+    return out
+
+
+def save_outputs(fig, paths, texts):
+    """Save ``fig`` to each PNG and PDF of ``paths``, and ``texts[suffix]`` (its caption) to each
+    other path with that suffix, atomically."""
+    for path in paths:
+        suffix = Path(path).suffix.lower()
+        if suffix in SAVE_OPTIONS:
+            save_figure(fig, path)
+            # The first save settles the layout; the other formats reuse it instead of running
+            # the constrained-layout solver again (the costliest step for many-panel figures).
+            # None, not "none": with no engine at all, savefig draws once instead of twice (a
+            # placeholder engine still costs a layout pass); the files are byte-identical.
+            fig.set_layout_engine(None)
+        else:
+            write_text(path, texts[suffix])
 
 
 def save_figure(fig, path):

@@ -150,7 +150,6 @@ def write_sweep(snakemake):
     import matplotlib
 
     matplotlib.use("Agg")
-    from .atomic import write_text
     from .claims_table import read_claims
     from .provenance import check_files
 
@@ -158,16 +157,9 @@ def write_sweep(snakemake):
     sweep = snakemake.params.sweep
     book = read_claims(sweep["book_claims"])
     runs = [{**run, "claims": read_claims(run["claims"])} for run in sweep["runs"]]
-    outputs = {}
-    for path in snakemake.output:
-        outputs.setdefault(path.rsplit("/", 1)[-1].rsplit(".", 1)[0], []).append(path)
+    outputs = P.outputs_by_stem(snakemake.output, exclude=[snakemake.output.provenance])
     for claim in sweep["claims"]:
         figure, found = response(claim, book, runs, sweep["keys"], sweep["book"])
         caption = sweep_caption(sweep, claim, found)
-        for path in outputs[claim_file(claim)]:
-            if path.endswith(".txt"):
-                write_text(path, caption + "\n")
-            else:
-                P.save_figure(figure, path)
-                figure.set_layout_engine(None)
+        P.save_outputs(figure, outputs[claim_file(claim)], {".txt": caption + "\n"})
         print(f"{claim}: {caption}")
