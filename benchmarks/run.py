@@ -193,18 +193,24 @@ def print_explore():
         print(f"  snakemake --cores 4 compare (config/runs.yaml): {compare:.1f} s wall")
 
 
-def named_training(workdir):
-    """{rule: job seconds} of the training jobs a named run added (``<experiment>__<run>``),
-    from each store entry's job record and Snakemake's benchmark of its job."""
+def added_training(workdir, book):
+    """{(experiment, unit): job seconds} of the training jobs a run in ``workdir`` ran for the
+    store entries the book's run alone (in ``book``) does not have: what the named runs add,
+    from each entry's job record and Snakemake's benchmark of its job (a job counted once)."""
     import json
 
-    seconds = {}
-    for record in Path(workdir, "results", "store").rglob("job.json"):
+    store, known = Path(workdir, "results", "store"), Path(book, "results", "store")
+    seconds, seen = {}, set()
+    for record in sorted(store.rglob("job.json")):
+        entry = record.parent.relative_to(store)
         job = json.loads(record.read_text())
-        if "__" in job["rule"] and job["benchmark"] not in seconds.get(job["rule"], {}):
-            tsv = Path(workdir, job["benchmark"])
-            seconds.setdefault(job["rule"], {})[job["benchmark"]] = float(pd.read_csv(tsv, sep="\t")["s"].iloc[-1])
-    return {rule: sum(jobs.values()) for rule, jobs in sorted(seconds.items())}
+        if (known / entry).exists() or job["benchmark"] in seen:
+            continue
+        seen.add(job["benchmark"])
+        unit = json.loads((record.parent / "provenance.json").read_text())["unit"]
+        key = (entry.parts[0], unit)
+        seconds[key] = seconds.get(key, 0.0) + float(pd.read_csv(Path(workdir, job["benchmark"]), sep="\t")["s"].iloc[-1])
+    return seconds
 
 
 def print_compare():
@@ -222,13 +228,13 @@ def print_compare():
         runs = sorted(p.name for p in (both / "results" / "runs").iterdir())
         print(f"snakemake --cores 4 compare ({len(runs)} runs beside the book's: {', '.join(runs)}): {wall:.1f} s wall, "
               f"{wall - alone:.1f} s more than the book's run alone")
-        added = named_training(both)
-        adam = {rule: s for rule, s in added.items() if rule.startswith("optimizer_mnist__adam")}
-        for rule, seconds in added.items():
-            print(f"  {rule}: {seconds:.1f} s of job time")
-        print(f"  Adam's jobs: {sum(adam.values()):.1f} s of job time, {100 * sum(adam.values()) / wall:.0f}% of the "
-              f"compare's wall time; every training job the runs add: {sum(added.values()):.1f} s; the rest is their "
-              "figures (drawn or copied), tables, claims, pages, overlays and sweep figures")
+        added = added_training(both, book)
+        for (experiment, unit), seconds in sorted(added.items()):
+            print(f"  {experiment} ({unit}): {seconds:.1f} s of job time")
+        adam = sum(v for (experiment, unit), v in added.items() if (experiment, unit) == ("optimizer_mnist", "Adam"))
+        print(f"  Adam's jobs: {adam:.1f} s of job time, {100 * adam / wall:.0f}% of the compare's wall time; every "
+              f"training job the runs add: {sum(added.values()):.1f} s; the rest is their figures (drawn or copied), "
+              "tables, claims, pages, overlays and sweep figures")
 
 
 def print_studies(budget_s=20 * 60):
