@@ -34,7 +34,8 @@ def test_a_seed_curve_is_the_mean_of_each_seeds_smoothed_curve_with_its_min_max_
     curve = seed_curve(table, "iteration", "loss", "SGD", smooth=True)
     each = np.column_stack([smooth_curve(table[table.seed == s]["loss"].to_numpy()) for s in (0, 1, 2)])
     np.testing.assert_allclose(curve.y, each.mean(axis=1))
-    np.testing.assert_allclose(curve.low, each.min(axis=1)) and np.testing.assert_allclose(curve.high, each.max(axis=1))
+    np.testing.assert_allclose(curve.low, each.min(axis=1))
+    np.testing.assert_allclose(curve.high, each.max(axis=1))
     one = seed_curve(table[table.seed == 1], "iteration", "loss", "SGD")
     assert one.low is None and np.array_equal(one.y, table[table.seed == 1]["loss"].to_numpy())
 
@@ -106,7 +107,8 @@ def test_headline_numbers_are_per_seed_and_summarized_with_a_t_interval(rng):
 
 def claims(rows):
     return pd.DataFrame([{"claim": c, "statement": s, "quantity": "q", "holds_if": h, "per_seed": f"0: {m}",
-                          "verdict": v, "mean": m, "ci95_low": m - 0.1, "ci95_high": m + 0.1} for c, s, h, v, m in rows])
+                          "verdict": v, "mean": m, "ci95_low": m - 0.1, "ci95_high": m + 0.1}
+                         for c, s, h, v, m in rows])
 
 
 def test_a_sweeps_response_figure_shows_where_a_claim_holds_against_the_value():
@@ -144,7 +146,8 @@ def page_runs(tmp_path, same=True):
         (tmp_path / directory / "figures" / "fig6-01_function_surface.png").write_bytes(b"same")
         (tmp_path / directory / "figures" / "fig6-09_optimizers_mnist.png").write_bytes(
             b"other" if name == "adam" else b"book")
-        config = {"optimizer_mnist": {"optimizers": {"Adam": {"name": "adam", "lr": 0.01 if name == "adam" else 0.001}}}}
+        adam = {"name": "adam", "lr": 0.01 if name == "adam" else 0.001}
+        config = {"optimizer_mnist": {"optimizers": {"Adam": adam}}}
         runs.append({"name": name, "description": "", "directory": directory, "config": config,
                      "figures": [{"stem": "fig6-01_function_surface"}, {"stem": "fig6-09_optimizers_mnist"}]})
     return runs
