@@ -146,7 +146,8 @@ class Pipeline(Files, Comparison, Audit):
         self.book_run = self.new_run(BOOK, self.config)
         self.all_runs = [self.book_run] + [self.new_run(name, self.run_configs[name], spec["description"])
                                            for name, spec in self.run_specs.items() if name in self.run_configs]
-        self.runs = [self.book_run] + [run for run in self.all_runs[1:] if run.name in self.selected]
+        self.runs = [self.book_run] + [run for run in self.all_runs[1:] if run.name in self.selected
+                                       and self.builds_named_runs()]
         self.named_runs = self.runs[1:]
         for problem in self.run_errors.values():
             self.logger.warning(f"Warning: {problem} (`snakemake compare` refuses to run until it is fixed)")
@@ -156,6 +157,18 @@ class Pipeline(Files, Comparison, Audit):
             for missing in self.missing[run.name]:
                 prefix = "" if run.name == BOOK else f"run '{run.name}': "
                 self.logger.warning(f"Warning: {prefix}{missing['message']}")
+
+    def builds_named_runs(self):
+        """Whether this call builds or checks the named runs, and so defines their rules: the
+        comparison, a file of a named run or of the comparison, --config 'runs=[...]' or
+        'try=...', a call whose command line is unknown, and a job that reads the workflow again
+        (on a cluster node: it runs whatever rule it was given). A plain run defines the book's
+        rules only, and reads the workflow faster for it."""
+        invocation = self.invocation
+        if not self.default_mode or not invocation.known:
+            return True
+        return (any(t == "compare" or t.startswith(("results/runs/", "results/compare")) for t in invocation.targets)
+                or self.config.get("runs") is not None or self.config.get("try") is not None)
 
     def new_run(self, name, config, description=""):
         return Run(name, config, self.digests, description, platform=self.platform, store=self.store)
