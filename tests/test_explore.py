@@ -268,6 +268,12 @@ def test_a_tried_run_trains_only_what_it_changes_and_a_wrong_one_is_refused(expl
     assert hostile.returncode == 1 and "config key 'try': text" in hostile.stderr and "contains '<'" in hostile.stderr
 
 
+def test_after_compare_a_plain_prune_keeps_every_file_of_the_named_runs_and_their_logs(explored):
+    # a plain call defines the book's rules only: the named runs' files and logs are still theirs
+    planned = snakemake(explored.work, "-n", "prune", cores=1)
+    assert "and 0 files under results/ that no current run writes" in planned.stderr, planned.stderr[-2000:]
+
+
 def test_the_report_of_compare_groups_the_figures_by_run(explored, tmp_path):
     report = tmp_path / "report.zip"
     proc = subprocess.run([sys.executable, "-m", "snakemake", "compare", "--report", str(report), "--config",

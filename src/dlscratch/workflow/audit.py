@@ -102,10 +102,10 @@ class Audit:
         for run in self.all_runs:
             for studies in [False, True] if run.name == BOOK else [False]:
                 for job in self.run_jobs(run, entries=False, studies=studies):
-                    files.update([job["provenance"], *map(str, job["outputs"])])
+                    files.update([job["provenance"], job["log"], *map(str, job["outputs"])])
         for job in self.compare_jobs(self.all_runs):
-            files.update([job["provenance"], *job["outputs"]])
-        for each in self.workflow.rules:  # every rule's own log
+            files.update([job["provenance"], job["log"], *job["outputs"]])
+        for each in self.workflow.rules:  # every rule's own log (a run's jobs' logs above: defined or not)
             files.update(str(log) for log in each.log if "{" not in str(log))
         for entry in needed(self.all_runs, studies=True).values():
             try:

@@ -123,9 +123,11 @@ class Comparison:
         """The comparison's jobs, as ``dlscratch.verify`` and healing check them (of ``runs``, by
         default this call's; the files no run writes are those of no job of every run's)."""
         jobs = [{"target": "compare", "rule": "compare_page", "provenance": f"{COMPARE}.provenance.json",
-                 "outputs": [f"{COMPARE}.html", f"{COMPARE}.csv"]}]
+                 "outputs": [f"{COMPARE}.html", f"{COMPARE}.csv"], "log": "results/logs/compare.log"}]
         jobs += [{"target": "compare", "rule": f"compare_overlay_{name}", "provenance": self.overlay_provenance(name),
-                  "outputs": self.overlay_outputs(name, runs)} for name in self.overlaid(runs)]
+                  "outputs": self.overlay_outputs(name, runs), "log": f"results/logs/compare/overlay_{name}.log"}
+                 for name in self.overlaid(runs)]
         jobs += [{"target": "compare", "rule": f"compare_sweep_{sweep}", "provenance": self.sweep_provenance(sweep),
-                  "outputs": self.sweep_outputs(sweep, runs)} for sweep in self.sweeps(runs)]
+                  "outputs": self.sweep_outputs(sweep, runs), "log": f"results/logs/compare/sweep_{sweep}.log"}
+                 for sweep in self.sweeps(runs)]
         return jobs

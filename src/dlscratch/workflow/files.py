@@ -253,17 +253,21 @@ class Files:
                 for e in (self.run_entries(run, studies) if entries else [])]
         for part in [False, True] if studies and run.name == BOOK else [False]:
             jobs.append({"target": self.run_target(run, part), "rule": run.rule("study_tables" if part else "tables"),
+                         "log": run.path("logs", "study_tables.log" if part else "tables.log"),
                          "provenance": run.path("study_tables.provenance.json" if part else "tables.provenance.json"),
                          "outputs": [f for by_seed in self.tables_of_run(run, part).values()
                                      for stems in by_seed.values() for f in stems.values()]})
         for name in self.drawn[run.name]:
             if not EXPERIMENTS[name].study or studies and run.name == BOOK:
                 jobs.append({"target": self.run_target(run, EXPERIMENTS[name].study), "rule": run.rule(f"plot_{name}"),
+                             "log": run.path("logs", "figures", f"{name}.log"),
                              "provenance": self.plot_provenance(run, name),
                              "outputs": [str(f) for f in self.figure_outputs(run, name)]})
         jobs.append({"target": target, "rule": run.rule("claims"), "provenance": run.path("claims.provenance.json"),
+                     "log": run.path("logs", "claims.log"),
                      "outputs": [run.path("claims.csv"), run.path("claims.md")]})
         jobs.append({"target": target, "rule": run.rule("index"), "provenance": run.path("index.provenance.json"),
+                     "log": run.path("logs", "index.log"),
                      "outputs": [run.path("index.html")]})
         return jobs
 
