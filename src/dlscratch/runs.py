@@ -279,21 +279,38 @@ def _text(value):
         .removesuffix("...").strip()
 
 
-def _default(config, key):
-    """The value an optimizer's spec leaves to its class (``optimizer_mnist.optimizers.Adam.lr``:
-    Adam's default, 0.001), as "0.001 (default)"; else None."""
+def _node(config, key):
+    """(the mapping holding dotted ``key`` in ``config``, or None; the key's last part)."""
     *parents, last = key.split(".")
-    spec = config
+    node = config
     for part in parents:
-        spec = spec.get(part) if isinstance(spec, dict) else None
-    if not isinstance(spec, dict) or "name" not in spec:
-        return None
+        node = node.get(part) if isinstance(node, dict) else None
+    return node, last
+
+
+def class_default(config, key):
+    """The value an optimizer's spec leaves to its class (``optimizer_mnist.optimizers.Adam.lr``:
+    Adam's default, 0.001); else None."""
     from .optimizers import hyperparameters
 
+    spec, last = _node(config, key)
+    if not isinstance(spec, dict) or "name" not in spec:
+        return None
     try:
-        value = hyperparameters(spec["name"]).get(last)
+        return hyperparameters(spec["name"]).get(last)
     except ValueError:
         return None
+
+
+def setting(config, key):
+    """The value of dotted ``key`` in ``config``, or the default its optimizer's class gives it."""
+    node, last = _node(config, key)
+    return node[last] if isinstance(node, dict) and last in node else class_default(config, key)
+
+
+def _default(config, key):
+    """``class_default`` as "0.001 (default)"; else None."""
+    value = class_default(config, key)
     return None if value is None else f"{value:g} (default)"
 
 

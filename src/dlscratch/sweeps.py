@@ -19,6 +19,7 @@ runs by their figure and their place among its claims, as on the comparison page
 
 import math
 import re
+import textwrap
 
 import numpy as np
 
@@ -121,14 +122,7 @@ def response(claim, book_claims, runs, keys, book_values):
 
 
 def _wrap(text, width):
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + [line] if line else lines
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def sweep_caption(sweep, claim, found):

@@ -4,7 +4,7 @@ figures of each sweep. Every file is known before any job runs, so verify, heali
 prune see them as they see a run's."""
 
 from ..registry import CLAIMS, EXPERIMENTS, FIGURES
-from ..runs import BOOK
+from ..runs import BOOK, setting
 from ..sweeps import claim_file
 
 COMPARE = "results/compare"
@@ -91,27 +91,11 @@ class Comparison:
         """The sweep's key(s), the book's value of each, and per run its values and claims file."""
         runs = self.sweeps()[sweep]
         keys = self.run_specs[runs[0].name]["sweep"]["keys"]
-        return {"name": sweep, "keys": keys, "book": [self.setting(self.book_run.config, key) for key in keys],
+        return {"name": sweep, "keys": keys, "book": [setting(self.book_run.config, key) for key in keys],
                 "claims": self.sweep_claims(sweep), "files": [claim_file(c) for c in self.sweep_claims(sweep)],
                 "runs": [{"name": run.name, "values": self.run_specs[run.name]["sweep"]["values"],
                           "claims": run.path("claims.csv")} for run in runs],
                 "book_claims": self.book_run.path("claims.csv")}
-
-    @staticmethod
-    def setting(config, key):
-        """The value of dotted ``key`` in ``config`` (an optimizer's hyperparameter it leaves to
-        its class: that default)."""
-        from ..optimizers import hyperparameters
-
-        *parents, last = key.split(".")
-        node = config
-        for part in parents:
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-        if isinstance(node, dict) and last in node:
-            return node[last]
-        if isinstance(node, dict) and "name" in node:
-            return hyperparameters(node["name"]).get(last)
-        return None
 
     # ------------------------------------------------------------------ the page
 
